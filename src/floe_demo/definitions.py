@@ -1,0 +1,130 @@
+"""The demo code location: assets, asset checks and jobs over one DuckDB file.
+
+The DuckDB location is configuration: ``FLOE_DUCKDB_PATH`` (set by the local backend and
+by the chart's user-code deployment).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from floe_demo import data, transforms
+
+DUCKDB_PATH_ENV = "FLOE_DUCKDB_PATH"
+EXPECTED = data.expected_row_counts()
+
+
+def _materialized(rows: int) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"row_count": dg.MetadataValue.int(rows)})
+
+
+@dg.asset(group_name="ingestion", kinds={"duckdb"})
+def raw_customers(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Customers generated from a fixed seed."""
+    with duckdb.get_connection() as conn:
+        return _materialized(transforms.load_raw_customers(conn, data.customers()))
+
+
+@dg.asset(group_name="ingestion", kinds={"duckdb"})
+def raw_orders(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Orders generated from a fixed seed."""
+    with duckdb.get_connection() as conn:
+        return _materialized(transforms.load_raw_orders(conn, data.orders()))
+
+
+@dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_customers])
+def stg_customers(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Trimmed names, one spelling per segment."""
+    with duckdb.get_connection() as conn:
+        return _materialized(transforms.build_stg_customers(conn))
+
+
+@dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_orders])
+def stg_orders(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Orders without cancellations."""
+    with duckdb.get_connection() as conn:
+        return _materialized(transforms.build_stg_orders(conn))
+
+
+@dg.asset(group_name="marts", kinds={"duckdb"}, deps=[stg_customers, stg_orders])
+def daily_revenue_by_segment(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Revenue and order count per day and customer segment."""
+    with duckdb.get_connection() as conn:
+        return _materialized(transforms.build_daily_revenue_by_segment(conn))
+
+
+def _check(passed: bool, **metadata: int) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=passed, metadata={k: dg.MetadataValue.int(v) for k, v in metadata.items()}
+    )
+
+
+@dg.asset_check(asset=raw_customers, description="customer_id is unique")
+def raw_customers_unique_ids(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        dupes = transforms.duplicate_count(conn, "raw.customers", "customer_id")
+    return _check(dupes == 0, duplicates=dupes)
+
+
+@dg.asset_check(asset=stg_orders, description="keys and amounts are never null")
+def stg_orders_not_null(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        nulls = transforms.null_count(
+            conn, "staging.orders", ["order_id", "customer_id", "order_date", "amount"]
+        )
+    return _check(nulls == 0, null_rows=nulls)
+
+
+@dg.asset_check(asset=stg_orders, description="order_id is unique")
+def stg_orders_unique_ids(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        dupes = transforms.duplicate_count(conn, "staging.orders", "order_id")
+    return _check(dupes == 0, duplicates=dupes)
+
+
+@dg.asset_check(asset=stg_orders, description="every order has a known customer")
+def stg_orders_known_customers(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        orphans = transforms.orphan_orders(conn)
+    return _check(orphans == 0, orphans=orphans)
+
+
+@dg.asset_check(asset=daily_revenue_by_segment, description="row count matches the source data")
+def daily_revenue_row_count(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as conn:
+        rows = transforms.row_count(conn, "marts.daily_revenue_by_segment")
+    expected = EXPECTED["daily_revenue_by_segment"]
+    return _check(rows == expected, rows=rows, expected=expected)
+
+
+@dg.op
+def deliberate_failure() -> None:
+    """Always fails: proves the platform reports a failed run and surfaces its error."""
+    raise RuntimeError("deliberate failure: the failure canary always fails")
+
+
+@dg.job(executor_def=dg.in_process_executor)
+def failure_canary() -> None:
+    deliberate_failure()
+
+
+demo_pipeline = dg.define_asset_job(
+    "demo_pipeline",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Ingest, stage and build the revenue mart, with every asset check.",
+)
+
+defs = dg.Definitions(
+    assets=[raw_customers, raw_orders, stg_customers, stg_orders, daily_revenue_by_segment],
+    asset_checks=[
+        raw_customers_unique_ids,
+        stg_orders_not_null,
+        stg_orders_unique_ids,
+        stg_orders_known_customers,
+        daily_revenue_row_count,
+    ],
+    jobs=[demo_pipeline, failure_canary],
+    resources={"duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV))},
+)

@@ -1,0 +1,57 @@
+"""Backends: local (embedded processes), kind (ephemeral Kind cluster), cluster (kubeconfig).
+
+Modules are imported lazily so `floe-test --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from floe_testing.config import BACKEND_NAMES, Tier
+from floe_testing.errors import UsageError
+
+if TYPE_CHECKING:
+    from floe_testing.backends.base import Availability, Backend
+
+_REGISTRY = {
+    "local": "floe_testing.backends.local:LocalBackend",
+    "kind": "floe_testing.backends.kind:KindBackend",
+    "cluster": "floe_testing.backends.cluster:ClusterBackend",
+}
+assert set(_REGISTRY) == set(BACKEND_NAMES)
+
+
+def backend_class(name: str) -> type[Backend]:
+    if name not in _REGISTRY:
+        raise UsageError(
+            f"unknown backend {name!r}; known backends: {', '.join(_REGISTRY)}",
+            "pass --backend local, kind or cluster",
+        )
+    module, _, attr = _REGISTRY[name].partition(":")
+    cls: type[Backend] = getattr(import_module(module), attr)
+    return cls
+
+
+def availability(name: str) -> Availability:
+    return backend_class(name).availability()
+
+
+def choose_backend(tier: Tier, requested: str | None) -> tuple[str, str]:
+    """The backend to use and why: the requested one, else the tier's first usable preference."""
+    if requested is not None:
+        backend_class(requested)
+        return requested, "requested with --backend"
+    skipped: list[str] = []
+    for name in tier.backends:
+        state = availability(name)
+        if state.usable:
+            why = f"first usable backend of the {tier.name} tier"
+            if skipped:
+                why += f" ({'; '.join(skipped)})"
+            return name, why
+        skipped.append(f"{name}: {state.reason}")
+    raise UsageError(
+        f"no backend of the {tier.name} tier is usable here: {'; '.join(skipped)}",
+        "fix one of the above, or choose another with --backend",
+    )

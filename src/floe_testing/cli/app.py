@@ -1,0 +1,77 @@
+"""The ``floe-test`` command line. Each subcommand lives in its own module and registers here.
+
+Heavy imports (pydantic, Kubernetes clients, Dagster) happen inside commands so that
+``floe-test --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from floe_testing.errors import EXIT_USAGE, FloeTestError
+
+app = typer.Typer(
+    name="floe-test",
+    help=(
+        "Kubernetes-native testing for the floe platform: run a tier (unit, integration, e2e, "
+        "staging) on a backend (local, kind, cluster) and get JUnit back.\n\n"
+        "Example: floe-test run integration --backend local"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+_COMMAND_MODULES = ("run", "tiers", "manifest", "chart", "cluster", "requirements")
+
+
+@app.callback()
+def _global(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="pyproject.toml holding \\[tool.floe-test] (default: nearest one upward).",
+            envvar="FLOE_TEST_CONFIG",
+        ),
+    ] = None,
+) -> None:
+    if config is not None:
+        import os
+
+        os.environ["FLOE_TEST_CONFIG"] = str(config)
+
+
+for _name in _COMMAND_MODULES:
+    import_module(f"floe_testing.cli.{_name}").register(app)
+
+
+def main() -> None:
+    """Entry point: user-actionable errors print their next step and exit with their code."""
+    try:
+        app(standalone_mode=False)
+    except FloeTestError as exc:
+        from floe_testing.ui import Ui
+
+        ui = Ui()
+        ui.error(exc.message)
+        if exc.hint:
+            ui.console.print(f"  [bold]next step:[/] {exc.hint}", markup=True, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
+        raise

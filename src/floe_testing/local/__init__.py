@@ -1,0 +1,1 @@
+"""Building blocks of the local backend: supervised processes and the Dagster instance."""

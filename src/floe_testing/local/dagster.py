@@ -1,0 +1,102 @@
+"""The minimal profile as local processes: a gRPC code server for the demo code location,
+the webserver and the daemon, sharing one per-run ``DAGSTER_HOME``.
+
+The layout mirrors the chart: user code runs in its own server (which owns the DuckDB file
+and launches run workers), webserver and daemon reach it over gRPC from ``workspace.yaml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CODE_LOCATION = "floe_demo"
+CODE_MODULE = "floe_demo.definitions"
+
+
+@dataclass(frozen=True)
+class DagsterLayout:
+    """Files and addresses of one run's local Dagster instance."""
+
+    workdir: Path
+    webserver_port: int
+    code_server_port: int
+    host: str = "127.0.0.1"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.workdir / "dagster_home"
+
+    @property
+    def workspace(self) -> Path:
+        return self.workdir / "workspace.yaml"
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.workdir / "warehouse.duckdb"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.workdir / "logs"
+
+    def write(self) -> None:
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
+        instance = {
+            "run_coordinator": {
+                "module": "dagster._core.run_coordinator",
+                "class": "QueuedRunCoordinator",
+                "config": {"dequeue_interval_seconds": 1},
+            },
+            "run_monitoring": {"enabled": True, "poll_interval_seconds": 5},
+            "telemetry": {"enabled": False},
+            "nux": {"enabled": False},
+        }
+        (self.dagster_home / "dagster.yaml").write_text(yaml.safe_dump(instance))
+        workspace = {
+            "load_from": [
+                {
+                    "grpc_server": {
+                        "host": self.host,
+                        "port": self.code_server_port,
+                        "location_name": CODE_LOCATION,
+                    }
+                }
+            ]
+        }
+        self.workspace.write_text(yaml.safe_dump(workspace))
+
+
+def _script(name: str) -> str:
+    """A console script of this environment (the venv's bin), else from PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed in this environment")
+    return found
+
+
+def code_server_command(layout: DagsterLayout) -> list[str]:
+    return [
+        _script("dagster"), "api", "grpc",
+        "--module-name", CODE_MODULE,
+        "--host", layout.host, "--port", str(layout.code_server_port),
+        "--location-name", CODE_LOCATION,
+    ]
+
+
+def webserver_command(layout: DagsterLayout) -> list[str]:
+    return [
+        _script("dagster-webserver"),
+        "--host", layout.host, "--port", str(layout.webserver_port),
+        "--workspace", str(layout.workspace),
+    ]
+
+
+def daemon_command(layout: DagsterLayout) -> list[str]:
+    return [_script("dagster-daemon"), "run", "--workspace", str(layout.workspace)]

@@ -1,0 +1,113 @@
+"""Start platform processes in their own sessions and end every one of them.
+
+Each process leads a new session (its own process group), so ending the group also ends
+the children it spawned (Dagster's code servers and run workers). Descendants that left
+the group are found with psutil. On Linux each direct child also gets PDEATHSIG, so a
+SIGKILLed floe-test does not leave a platform behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    log_file: IO[bytes] = field(repr=False)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+class ProcessSupervisor:
+    """Owns the platform's processes: start, watch, and end them all."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.processes: list[ManagedProcess] = []
+
+    def start(
+        self, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path
+    ) -> ManagedProcess:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name}.log"
+        log_file = log_path.open("ab")
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+        )
+        process = ManagedProcess(name, popen, log_path, log_file)
+        self.processes.append(process)
+        return process
+
+    def dead(self) -> list[ManagedProcess]:
+        return [p for p in self.processes if not p.alive()]
+
+    def process_groups(self) -> list[int]:
+        return [p.pid for p in self.processes if p.alive()]
+
+    def stop_all(self, grace: float = 5.0) -> list[str]:
+        """End every process and its descendants; returns what had to be SIGKILLed."""
+        tree: list[psutil.Process] = []
+        for process in self.processes:
+            with contextlib.suppress(psutil.Error):
+                parent = psutil.Process(process.pid)
+                tree.extend([parent, *parent.children(recursive=True)])
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for member in tree:
+            with contextlib.suppress(psutil.Error):
+                member.terminate()
+        _gone, alive = psutil.wait_procs(tree, timeout=grace)
+        killed = []
+        for member in alive:
+            with contextlib.suppress(psutil.Error):
+                killed.append(f"{member.pid} ({member.name()})")
+                member.kill()
+        psutil.wait_procs(alive, timeout=grace)
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(timeout=grace)
+            process.log_file.close()
+        return killed

@@ -1,0 +1,107 @@
+"""Plan a run: resolve tier, profile, backend, suite and results location before anything starts.
+
+Every problem found here is a usage error (exit 2) and nothing has been created yet.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from floe_testing.config import Profile, Project, Service, Tier
+from floe_testing.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Options of the kind and cluster backends (ignored by the local backend)."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    namespace: str | None = None
+    image: str | None = None
+    install: bool = True
+    reuse_cluster: bool = False
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    run_id: str
+    project: Project
+    tier: Tier
+    profile: Profile | None
+    services: tuple[Service, ...]
+    backend: str
+    backend_reason: str
+    suite: Path
+    results_root: Path
+    timeout: int
+    keep: bool
+    shards: int
+    pytest_args: tuple[str, ...] = ()
+    cluster: ClusterOptions = field(default_factory=ClusterOptions)
+
+    @property
+    def results_dir(self) -> Path:
+        """``<results-dir>/<tier>``: junit.xml, summary.json, logs/ and diagnostics/."""
+        return self.results_root / self.tier.name
+
+    @property
+    def junit_path(self) -> Path:
+        return self.results_dir / "junit.xml"
+
+    @property
+    def suite_arg(self) -> str:
+        """The suite as pytest sees it from the project root (relative when inside it)."""
+        try:
+            return str(self.suite.relative_to(self.project.root))
+        except ValueError:
+            return str(self.suite)
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+def resolve_tier(project: Project, name: str) -> Tier:
+    tiers = project.config.tiers
+    if name not in tiers:
+        raise UsageError(
+            f"unknown tier {name!r}; known tiers: {', '.join(tiers)}",
+            "run `floe-test tiers` to list tiers, profiles and backends",
+        )
+    return tiers[name]
+
+
+def resolve_profile(project: Project, tier: Tier, name: str | None) -> Profile | None:
+    chosen = name if name is not None else tier.profile
+    if chosen is None:
+        return None
+    profiles = project.config.profiles
+    if chosen not in profiles:
+        raise UsageError(
+            f"unknown profile {chosen!r}; known profiles: {', '.join(profiles)}",
+            "pick one of the profiles above with --profile",
+        )
+    return profiles[chosen]
+
+
+def resolve_suite(project: Project, tier: Tier, suite: Path | None) -> Path:
+    path = (suite if suite is not None else Path(tier.path))
+    if not path.is_absolute():
+        path = (Path.cwd() if suite is not None else project.root) / path
+    path = path.resolve()
+    if not path.exists():
+        raise UsageError(
+            f"test suite {path} does not exist",
+            f"pass an existing directory or file with --suite (the {tier.name} tier uses "
+            f"{tier.path})",
+        )
+    return path
+
+
+def resolve_results(project: Project, results_dir: Path | None) -> Path:
+    if results_dir is not None:
+        return results_dir.resolve()
+    return (Path.cwd() / project.config.results_dir).resolve()

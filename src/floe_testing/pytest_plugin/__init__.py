@@ -1,0 +1,1 @@
+"""floe-test's pytest plugin (registered through the ``pytest11`` entry point)."""

@@ -1,0 +1,1 @@
+"""Report a finished run: JUnit totals, per-phase timings, summary table and summary.json."""
