@@ -53,7 +53,7 @@ def build_stg_customers(conn: duckdb.DuckDBPyConnection) -> int:
                -- title case: 'SMALL BUSINESS' and 'Small Business' are one segment
                array_to_string(
                    list_transform(string_split(lower(trim(segment)), ' '),
-                                  w -> upper(w[1]) || w[2:]),
+                                  lambda w: upper(w[1]) || w[2:]),
                    ' ') AS segment,
                signup_date
         FROM raw.customers

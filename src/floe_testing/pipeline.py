@@ -69,6 +69,9 @@ def verdict_of(exit_status: int, plan: RunPlan) -> tuple[int, str, str]:
         return EXIT_PASSED, "all tests passed", ""
     if exit_status == _PYTEST_FAILED:
         return EXIT_TESTS_FAILED, "tests failed", ""
+    if exit_status == _PYTEST_INTERRUPTED:
+        # our own interruptions raise Interrupted; this is pytest stopping on collection errors
+        return EXIT_TESTS_FAILED, "tests failed", "pytest stopped early: errors during collection"
     if exit_status == _PYTEST_USAGE:
         return EXIT_USAGE, "pytest rejected its arguments", "check the arguments after --"
     if exit_status == _PYTEST_EMPTY:

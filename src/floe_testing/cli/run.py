@@ -131,7 +131,4 @@ def run(
 
 
 def register(app: typer.Typer) -> None:
-    app.command(
-        "run",
-        context_settings={"allow_interspersed_args": False},
-    )(run)
+    app.command("run")(run)

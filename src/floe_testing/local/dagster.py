@@ -7,8 +7,11 @@ and launches run workers), webserver and daemon reach it over gRPC from ``worksp
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,20 +86,69 @@ def _script(name: str) -> str:
 
 def code_server_command(layout: DagsterLayout) -> list[str]:
     return [
-        _script("dagster"), "api", "grpc",
-        "--module-name", CODE_MODULE,
-        "--host", layout.host, "--port", str(layout.code_server_port),
-        "--location-name", CODE_LOCATION,
+        _script("dagster"),
+        "api",
+        "grpc",
+        "--module-name",
+        CODE_MODULE,
+        "--host",
+        layout.host,
+        "--port",
+        str(layout.code_server_port),
+        "--location-name",
+        CODE_LOCATION,
     ]
 
 
 def webserver_command(layout: DagsterLayout) -> list[str]:
     return [
         _script("dagster-webserver"),
-        "--host", layout.host, "--port", str(layout.webserver_port),
-        "--workspace", str(layout.workspace),
+        "--host",
+        layout.host,
+        "--port",
+        str(layout.webserver_port),
+        "--workspace",
+        str(layout.workspace),
     ]
 
 
 def daemon_command(layout: DagsterLayout) -> list[str]:
     return [_script("dagster-daemon"), "run", "--workspace", str(layout.workspace)]
+
+
+def storage_template(cache_root: Path | None = None) -> Path:
+    """A freshly migrated, empty SQLite instance storage, built once per Dagster version.
+
+    Creating the storage costs ~3-4 s (importing Dagster and running its migrations); copying
+    a template costs milliseconds, and webserver and daemon can then start at the same time
+    without racing to create the same tables.
+    """
+    from importlib.metadata import version
+
+    root = cache_root or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    template = root / "floe-test" / f"dagster-{version('dagster')}-storage"
+    if (template / "history" / "runs.db").is_file():
+        return template
+    template.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix="building-", dir=template.parent))
+    subprocess.run(
+        [sys.executable, "-c", _MIGRATE, str(building)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        building.rename(template)
+    except OSError:  # another run built it first
+        shutil.rmtree(building, ignore_errors=True)
+    return template
+
+
+_MIGRATE = (
+    "import sys, dagster as dg\n"
+    "with dg.DagsterInstance.from_config(sys.argv[1]) as instance:\n"
+    "    instance.get_runs_count()\n"
+)
+
+
+def initialize_instance(layout: DagsterLayout) -> None:
+    """Give the run its own copy of the empty instance storage (see ``storage_template``)."""
+    shutil.copytree(storage_template(), layout.dagster_home, dirs_exist_ok=True)

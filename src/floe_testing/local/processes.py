@@ -72,7 +72,7 @@ class ProcessSupervisor:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, no locks
+            preexec_fn=_die_with_parent,
         )
         process = ManagedProcess(name, popen, log_path, log_file)
         self.processes.append(process)

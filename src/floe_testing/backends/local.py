@@ -1,0 +1,295 @@
+"""Local backend: the profile's services as local processes, the suite as a pytest subprocess.
+
+For machines without a cluster. Each run gets its own working directory (DAGSTER_HOME,
+DuckDB file, logs) and free loopback ports, so parallel runs never share state. The suite
+sees the same environment contract a test Job sees, with loopback addresses instead of
+cluster DNS names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from floe_testing.backends.base import Availability, Backend, TestOutcome
+from floe_testing.config import LocalMode
+from floe_testing.contract import endpoint_env, needs_cluster
+from floe_testing.errors import InfrastructureError, UsageError
+from floe_testing.local import dagster
+from floe_testing.local.processes import ProcessSupervisor
+from floe_testing.plan import RunPlan
+from floe_testing.polling import WaitTimeout, tcp_open, wait_for
+from floe_testing.ui import Ui
+
+if TYPE_CHECKING:
+    from floe_testing.clients.dagster import DagsterClient
+
+READY_TIMEOUT = 90.0
+LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
+_GRACEFUL_STOP = 10.0
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports (sockets held open together so none repeats)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class LocalBackend(Backend):
+    name = "local"
+    summary = "embedded: the profile's services as local processes"
+
+    def __init__(self) -> None:
+        self.workdir: Path | None = None
+        self.layout: dagster.DagsterLayout | None = None
+        self.supervisor: ProcessSupervisor | None = None
+        self.pytest: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def availability(cls) -> Availability:
+        if find_spec("dagster_webserver") is None:
+            return Availability(False, "dagster-webserver is not installed (run `uv sync`)")
+        return Availability(True, "runs Dagster and DuckDB as local processes; no cluster needed")
+
+    def check(self, plan: RunPlan) -> None:
+        missing = needs_cluster(plan.services)
+        if missing:
+            names = ", ".join(s.name for s in missing)
+            profile = plan.profile.name if plan.profile else "none"
+            raise UsageError(
+                f"the {profile} profile needs {names}, which run as containers; "
+                "the local backend runs only the minimal profile (Dagster + DuckDB)",
+                "use --backend kind (Kind on this machine) or --backend cluster (a kubeconfig), "
+                "or --profile minimal",
+            )
+        if plan.shards > 1:
+            raise UsageError(
+                f"--shards {plan.shards}: the local backend runs the suite in one process",
+                "drop --shards, or shard across pods with --backend kind or cluster",
+            )
+
+    # -- start platform -------------------------------------------------------------
+    def _runs_dagster(self, plan: RunPlan) -> bool:
+        return any(s.local is LocalMode.PROCESS for s in plan.services)
+
+    def start_platform(self, plan: RunPlan, ui: Ui) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"floe-test-{plan.tier.name}-{plan.run_id}-"))
+        if not self._runs_dagster(plan):
+            ui.step("no platform services in this tier: tests run on the host")
+            return
+        webserver_port, code_port = free_ports(2)
+        layout = dagster.DagsterLayout(self.workdir, webserver_port, code_port)
+        layout.write()
+        self.layout = layout
+        self.supervisor = ProcessSupervisor(layout.log_dir)
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(layout.dagster_home),
+            "FLOE_DUCKDB_PATH": str(layout.duckdb_path),
+            "PYTHONUNBUFFERED": "1",
+        }
+        ui.step(
+            f"starting the {plan.profile.name if plan.profile else ''} profile in {self.workdir}"
+        )
+        start = time.perf_counter()
+        with ui.status("starting dagster-user-code, dagster-webserver and dagster-daemon"):
+            # a copied, already migrated storage lets all three start at once; the webserver
+            # is told to reconnect once the code server listens (saves ~4 s over in-order)
+            dagster.initialize_instance(layout)
+            for service, command in (
+                ("dagster-user-code", dagster.code_server_command(layout)),
+                ("dagster-webserver", dagster.webserver_command(layout)),
+                ("dagster-daemon", dagster.daemon_command(layout)),
+            ):
+                self.supervisor.start(service, command, env, plan.project.root)
+            from floe_testing.clients.dagster import DagsterClient
+
+            self._await(
+                f"dagster-user-code on port {code_port}", lambda: tcp_open(layout.host, code_port)
+            )
+            with DagsterClient(f"http://{layout.host}:{webserver_port}", timeout=5) as client:
+                self._await(
+                    "dagster-webserver to load the demo code location",
+                    lambda: _location_loaded(client),
+                )
+                self._await(
+                    "dagster-daemon to report healthy",
+                    lambda: all(client.daemon_health().values()),
+                )
+        ui.step(
+            f"platform ready in {time.perf_counter() - start:.1f}s: "
+            f"dagster http://{layout.host}:{webserver_port}"
+        )
+
+    def _await(self, what: str, condition: Callable[[], object]) -> None:
+        """Poll ``condition`` while the platform's processes stay alive; fail fast if one dies."""
+        assert self.supervisor is not None
+        supervisor = self.supervisor
+
+        def ready() -> bool:
+            dead = supervisor.dead()
+            if dead:
+                process = dead[0]
+                raise InfrastructureError(
+                    f"{process.name} exited with status {process.popen.returncode} during "
+                    f"start-up:\n{process.log_tail()}",
+                    f"read {process.log_path}; check `uv sync` and the demo code location "
+                    "(floe_demo.definitions)",
+                    cause="service-crashed",
+                )
+            return bool(condition())
+
+        from floe_testing.clients.dagster import DagsterGraphQLError
+
+        try:
+            wait_for(
+                ready,
+                timeout=READY_TIMEOUT,
+                interval=0.1,
+                description=what,
+                retry_on=(OSError, httpx.HTTPError, DagsterGraphQLError),
+            )
+        except WaitTimeout as exc:
+            raise InfrastructureError(
+                f"the platform did not become ready: {exc}",
+                f"read the service logs in {supervisor.log_dir}",
+                cause="readiness-deadline",
+            ) from None
+
+    # -- run tests ---------------------------------------------------------------------
+    def test_environment(self, plan: RunPlan) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "FLOE_TEST_TIER": plan.tier.name,
+                "FLOE_TEST_BACKEND": self.name,
+                "FLOE_TEST_RUN_ID": plan.run_id,
+            }
+        )
+        if self.layout is not None:
+            ports = {
+                ("dagster-webserver", "http"): self.layout.webserver_port,
+                ("dagster-user-code", "grpc"): self.layout.code_server_port,
+            }
+            served = [s for s in plan.services if s.local is LocalMode.PROCESS]
+            hosts = {s.name: self.layout.host for s in served}
+            env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
+            env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        return env
+
+    def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            plan.suite_arg,
+            f"--junitxml={plan.junit_path}",
+            "-o",
+            f"junit_suite_name={plan.tier.name}",
+            *plan.pytest_args,
+        ]
+        ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
+        ui.console.file.flush()
+        self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
+        try:
+            status = self.pytest.wait(timeout=plan.timeout)
+        except subprocess.TimeoutExpired:
+            self._stop_pytest()
+            raise InfrastructureError(
+                f"the {plan.tier.name} suite passed its {plan.timeout}s deadline; "
+                "partial results were kept",
+                f"look for a hanging test in {plan.junit_path}, or raise --timeout",
+                cause="deadline",
+            ) from None
+        except BaseException:
+            self._stop_pytest()
+            raise
+        if self.supervisor is not None and (dead := self.supervisor.dead()):
+            return TestOutcome(status, f"{dead[0].name} exited while the tests ran")
+        return TestOutcome(status)
+
+    def _stop_pytest(self) -> None:
+        """SIGINT first so pytest writes the JUnit it has, then SIGKILL."""
+        process = self.pytest
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=_GRACEFUL_STOP)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    # -- collect and teardown -------------------------------------------------------------
+    def collect(self, plan: RunPlan, ui: Ui, failed: bool) -> None:
+        self._stop_pytest()
+        if self.layout is None or not self.layout.log_dir.is_dir():
+            return
+        target = plan.results_dir / "logs"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(self.layout.log_dir, target)
+        if failed:
+            ui.info(f"service logs: {target}")
+
+    def teardown(self, plan: RunPlan, ui: Ui) -> None:
+        if self.supervisor is not None:
+            killed = self.supervisor.stop_all()
+            if killed:
+                ui.warn(f"had to SIGKILL: {', '.join(killed)}")
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def keep_instructions(self, plan: RunPlan) -> str:
+        if self.layout is None or self.supervisor is None:
+            return f"nothing is running; working directory: {self.workdir}"
+        groups = " ".join(f"-{pgid}" for pgid in self.supervisor.process_groups())
+        env = self.test_environment(plan)
+        exports = " ".join(
+            f"{key}={env[key]}" for key in ("DAGSTER_HOST", "DAGSTER_PORT") if key in env
+        )
+        return (
+            f"  Dagster UI and GraphQL: http://{self.layout.host}:{self.layout.webserver_port}\n"
+            f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
+            f"  service logs:           {self.layout.log_dir}\n"
+            f"  stop it:                kill -TERM -- {groups} && rm -rf {self.workdir}"
+        )
+
+
+def _location_loaded(client: DagsterClient) -> bool:
+    """True once every location is LOADED; a location in error is reloaded once, then fatal.
+
+    Called only after the code server listens, so a load error that survives a reload is
+    the code location's own fault, not start-up order.
+    """
+    locations = client.locations()
+    for location in locations:
+        if location.error:
+            reloaded = client.reload_location(location.name)
+            if reloaded.error:
+                raise InfrastructureError(
+                    f"code location {location.name} failed to load: {reloaded.error}",
+                    "fix the demo code location (floe_demo.definitions) and re-run",
+                    cause="code-location",
+                )
+            return False
+    return bool(locations) and all(loc.load_status == "LOADED" for loc in locations)
