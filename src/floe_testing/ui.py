@@ -28,10 +28,19 @@ class Ui:
             self.console.print(f"  {message}", markup=False)
 
     def warn(self, message: str) -> None:
-        self.console.print(f"[yellow]warning:[/] {message}")
+        self._labelled("warning: ", "yellow", message)
 
     def error(self, message: str) -> None:
-        self.console.print(f"[bold red]error:[/] {message}")
+        self._labelled("error: ", "bold red", message)
+
+    def hint(self, message: str) -> None:
+        self._labelled("  next step: ", "bold", message)
+
+    def _labelled(self, label: str, style: str, message: str) -> None:
+        """A styled label and the message verbatim: messages may hold [brackets]."""
+        from rich.text import Text
+
+        self.console.print(Text.assemble((label, style), message))
 
     @contextmanager
     def status(self, message: str) -> Iterator[None]:

@@ -8,22 +8,14 @@ once per session, together, so their queue and execution time overlap.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-
 import pytest
 
-from floe_testing.clients.dagster import DagsterClient
+from floe_testing.clients.dagster import DagsterClient, FinishedRun
 from floe_testing.endpoints import resolve
 
 RUN_TIMEOUT = 180.0
 PIPELINE_JOB = "demo_pipeline"
 CANARY_JOB = "failure_canary"
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    run_id: str
-    status: str
 
 
 @pytest.fixture(scope="session")

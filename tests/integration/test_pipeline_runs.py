@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from floe_demo.data import expected_row_counts
-from floe_testing.clients.dagster import DagsterClient
-
-from .conftest import FinishedRun
+from floe_testing.clients.dagster import DagsterClient, FinishedRun
 
 ASSETS = {"raw_customers", "raw_orders", "stg_customers", "stg_orders", "daily_revenue_by_segment"}
 CHECKS = {

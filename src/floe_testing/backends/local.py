@@ -271,7 +271,7 @@ class LocalBackend(Backend):
             f"  Dagster UI and GraphQL: http://{self.layout.host}:{self.layout.webserver_port}\n"
             f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
             f"  service logs:           {self.layout.log_dir}\n"
-            f"  stop it:                kill -TERM -- {groups} && rm -rf {self.workdir}"
+            f"  stop it:                kill -TERM {groups} && rm -rf {self.workdir}"
         )
 
 

@@ -55,14 +55,15 @@ for _name in _COMMAND_MODULES:
 def main() -> None:
     """Entry point: user-actionable errors print their next step and exit with their code."""
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns the code of typer.Exit instead of exiting
+        status = app(standalone_mode=False)
     except FloeTestError as exc:
         from floe_testing.ui import Ui
 
         ui = Ui()
         ui.error(exc.message)
         if exc.hint:
-            ui.console.print(f"  [bold]next step:[/] {exc.hint}", markup=True, highlight=False)
+            ui.hint(exc.hint)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -75,3 +76,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
         raise
+    sys.exit(status if isinstance(status, int) else 0)

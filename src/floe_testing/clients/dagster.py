@@ -29,6 +29,14 @@ class LocationStatus:
 
 
 @dataclass(frozen=True)
+class FinishedRun:
+    """A run that reached a terminal status."""
+
+    run_id: str
+    status: str
+
+
+@dataclass(frozen=True)
 class CheckResult:
     asset: str
     name: str

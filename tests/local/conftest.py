@@ -1,0 +1,106 @@
+"""Run the real CLI on the local backend and find any process a run left behind.
+
+Each run gets its own TMPDIR, so the platform's working directory (DAGSTER_HOME, DuckDB
+file) sits under it and its processes can be found by their environment or command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
+
+
+@dataclass
+class LocalRun:
+    tmp: Path
+    results: Path
+    marker: Path
+
+    def command(self, *args: str) -> list[str]:
+        return [FLOE_TEST, "run", "integration", "--backend", "local",
+                "--results-dir", str(self.results), *args]
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "TMPDIR": str(self.tmp), "COLUMNS": "200",
+                "FLOE_TEST_MARKER": str(self.marker)}
+
+    def run(self, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(self.command(*args), cwd=ROOT, env=self.env(), capture_output=True,
+                              text=True, timeout=timeout, check=False)
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(self.command(*args), cwd=ROOT, env=self.env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def survivors(self) -> list[str]:
+        """Processes whose environment or command line points into this run's TMPDIR."""
+        found = []
+        needle = str(self.tmp)
+        for process in psutil.process_iter(["pid", "name", "cmdline"]):
+            with contextlib.suppress(psutil.Error):
+                if process.pid == os.getpid():
+                    continue
+                cmdline = " ".join(process.info["cmdline"] or [])
+                environ = process.environ()
+                home = environ.get("DAGSTER_HOME", "") + environ.get("TMPDIR", "")
+                if needle in cmdline or needle in home:
+                    found.append(f"{process.pid} {cmdline[:120]}")
+        return found
+
+
+@pytest.fixture
+def local_run(tmp_path: Path) -> Iterator[LocalRun]:
+    run = LocalRun(tmp=tmp_path / "tmp", results=tmp_path / "results", marker=tmp_path / "started")
+    run.tmp.mkdir()
+    yield run
+    # never leak processes into the rest of the session, whatever the test asserted
+    for line in run.survivors():
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(int(line.split()[0])).kill()
+
+
+def write_suite(directory: Path, body: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "test_planted.py").write_text(body)
+    return directory
+
+
+PASSING_AND_FAILING = '''
+from floe_testing.clients.dagster import DagsterClient
+from floe_testing.endpoints import resolve
+
+
+def test_platform_answers():
+    with DagsterClient(resolve("dagster").url) as client:
+        assert client.server_info()
+
+
+def test_planted_failure_one():
+    assert 1 + 1 == 3
+
+
+def test_planted_failure_two():
+    raise RuntimeError("planted error")
+'''
+
+BLOCKING = '''
+import os
+import pathlib
+import threading
+
+
+def test_blocks_until_stopped():
+    pathlib.Path(os.environ["FLOE_TEST_MARKER"]).write_text("started")
+    threading.Event().wait()
+'''

@@ -1,0 +1,92 @@
+"""The local backend for real: Dagster processes start, tests run, and nothing survives.
+
+Covers pass (the tier's own suite), fail, deadline, SIGINT and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from junitparser import JUnitXml
+
+from floe_testing.polling import wait_for
+
+from .conftest import BLOCKING, PASSING_AND_FAILING, LocalRun, write_suite
+
+
+def _cases(junit: Path) -> dict[str, str]:
+    outcome = {}
+    for suite in JUnitXml.fromfile(str(junit)):
+        for case in suite:
+            outcome[case.name] = (case.result[0]._tag if case.result else "passed")
+    return outcome
+
+
+def test_tier_passes_and_leaves_no_process(local_run: LocalRun) -> None:
+    result = local_run.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = _cases(local_run.results / "integration" / "junit.xml")
+    assert len(cases) >= 6
+    assert set(cases.values()) == {"passed"}
+    assert (local_run.results / "integration" / "logs" / "dagster-webserver.log").is_file()
+    assert local_run.survivors() == []
+
+
+def test_failing_suite_exits_1_and_junit_lists_failures(local_run: LocalRun, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING)
+    result = local_run.run("--suite", str(suite))
+    assert result.returncode == 1, result.stdout + result.stderr
+    cases = _cases(local_run.results / "integration" / "junit.xml")
+    assert cases == {
+        "test_platform_answers": "passed",
+        "test_planted_failure_one": "failure",
+        "test_planted_failure_two": "failure",
+    }
+    assert local_run.survivors() == []
+
+
+def test_deadline_exits_3_keeps_partial_junit_and_leaves_no_process(
+    local_run: LocalRun, tmp_path: Path
+) -> None:
+    suite = write_suite(tmp_path / "suite", BLOCKING)
+    result = local_run.run("--suite", str(suite), "--timeout", "3")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "deadline" in result.stderr
+    assert (local_run.results / "integration" / "junit.xml").is_file()
+    assert local_run.survivors() == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_signal_stops_run_and_leaves_no_process(
+    local_run: LocalRun, tmp_path: Path, signum: signal.Signals
+) -> None:
+    suite = write_suite(tmp_path / "suite", BLOCKING)
+    process = local_run.start("--suite", str(suite))
+    try:
+        wait_for(local_run.marker.exists, timeout=120, interval=0.2,
+                 description="the planted test to start")
+        assert local_run.survivors(), "the platform should be running while the test blocks"
+        process.send_signal(signum)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, output
+    assert "interrupted" in output
+    assert local_run.survivors() == []
+    assert (local_run.results / "integration" / "summary.json").is_file()
+
+
+def test_keep_leaves_platform_up_and_prints_how_to_stop(local_run: LocalRun, tmp_path: Path) -> None:
+    suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING.split("def test_planted")[0])
+    result = local_run.run("--suite", str(suite), "--keep")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert local_run.survivors(), "--keep must leave the platform running"
+    stop = next(line for line in result.stderr.splitlines() if "stop it:" in line)
+    command = stop.split("stop it:", 1)[1].strip()
+    subprocess.run(command, shell=True, check=True)  # noqa: S602 - the command we printed
+    wait_for(lambda: not local_run.survivors(), timeout=30, description="kept platform to stop")
