@@ -1,0 +1,27 @@
+"""Renders shared by the chart tests: each combination is rendered once per session."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from floe_testing.chart import Rendered, render
+from floe_testing.config import load_project
+from floe_testing.config.models import FloeTestConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+CHART = ROOT / "charts" / "floe-platform"
+PROFILES = ("minimal", "full")
+VALUES_FILES = ("values.yaml", "values-test.yaml", "values-staging.yaml")
+NAMESPACE = "floe-ci-1"
+
+
+@cache
+def rendered(profile: str, values_file: str = "values-test.yaml", *sets: str) -> Rendered:
+    """values.yaml is the chart's default, so it is passed as no file at all."""
+    files = [] if values_file == "values.yaml" else [CHART / values_file]
+    return render(profile, files, list(sets), namespace=NAMESPACE, chart=CHART)
+
+
+def project_config() -> FloeTestConfig:
+    return load_project(ROOT / "pyproject.toml").config
