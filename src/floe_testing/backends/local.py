@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 READY_TIMEOUT = 90.0
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
+STOP_GRACE = 1.0
 
 
 def free_ports(count: int) -> list[int]:
@@ -253,9 +254,11 @@ class LocalBackend(Backend):
 
     def teardown(self, plan: RunPlan, ui: Ui) -> None:
         if self.supervisor is not None:
-            killed = self.supervisor.stop_all()
+            # the run's state is thrown away, so a short grace is enough: Dagster's processes
+            # need ~2 s to exit on SIGTERM, and are SIGKILLed after STOP_GRACE instead
+            killed = self.supervisor.stop_all(grace=STOP_GRACE)
             if killed:
-                ui.warn(f"had to SIGKILL: {', '.join(killed)}")
+                ui.info(f"stopped with SIGKILL after {STOP_GRACE:g}s: {', '.join(killed)}")
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
