@@ -15,40 +15,40 @@ DUCKDB_PATH_ENV = "FLOE_DUCKDB_PATH"
 EXPECTED = data.expected_row_counts()
 
 
-def _materialized(rows: int) -> dg.MaterializeResult:
+def _materialized(rows: int) -> dg.MaterializeResult[None]:
     return dg.MaterializeResult(metadata={"row_count": dg.MetadataValue.int(rows)})
 
 
 @dg.asset(group_name="ingestion", kinds={"duckdb"})
-def raw_customers(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def raw_customers(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
     """Customers generated from a fixed seed."""
     with duckdb.get_connection() as conn:
         return _materialized(transforms.load_raw_customers(conn, data.customers()))
 
 
 @dg.asset(group_name="ingestion", kinds={"duckdb"})
-def raw_orders(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def raw_orders(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
     """Orders generated from a fixed seed."""
     with duckdb.get_connection() as conn:
         return _materialized(transforms.load_raw_orders(conn, data.orders()))
 
 
 @dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_customers])
-def stg_customers(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def stg_customers(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
     """Trimmed names, one spelling per segment."""
     with duckdb.get_connection() as conn:
         return _materialized(transforms.build_stg_customers(conn))
 
 
 @dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_orders])
-def stg_orders(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def stg_orders(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
     """Orders without cancellations."""
     with duckdb.get_connection() as conn:
         return _materialized(transforms.build_stg_orders(conn))
 
 
 @dg.asset(group_name="marts", kinds={"duckdb"}, deps=[stg_customers, stg_orders])
-def daily_revenue_by_segment(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def daily_revenue_by_segment(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
     """Revenue and order count per day and customer segment."""
     with duckdb.get_connection() as conn:
         return _materialized(transforms.build_daily_revenue_by_segment(conn))

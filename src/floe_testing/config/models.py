@@ -181,10 +181,10 @@ class FloeTestConfig(_Model):
                     f"known: {', '.join(self.profiles)}"
                 )
         for profile in self.profiles.values():
-            for service in profile.services:
-                if service not in self.services:
+            for member in profile.services:
+                if member not in self.services:
                     raise ValueError(
-                        f"profiles.{profile.name}.services: unknown service {service!r}; "
+                        f"profiles.{profile.name}.services: unknown service {member!r}; "
                         f"known: {', '.join(self.services)}"
                     )
         seen: dict[str, str] = {}
