@@ -1,7 +1,8 @@
 """Where a service is, for test code: environment first, the contract's defaults next.
 
 The same call works on a laptop against the local backend (which exports loopback
-addresses) and inside a test Job (whose env carries cluster DNS names).
+addresses) and inside a test Job (whose env carries cluster DNS names), so a suite never
+spells a host or a port: ``service("dagster").url``.
 """
 
 from __future__ import annotations
@@ -47,3 +48,15 @@ def resolve(
     except ValueError:
         raise ValueError(f"{chosen.env}={raw_port!r} is not a port number") from None
     return Endpoint(service=service.name, host=host, port=number)
+
+
+def service(
+    name: str, port: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> Endpoint:
+    """The endpoint of a contract service (or alias): ``service("dagster").url``.
+
+    ``port`` names one of the service's ports (default: its first). The host comes from the
+    service's host variable (e.g. ``DAGSTER_HOST``), the port from the port's variable (e.g.
+    ``DAGSTER_PORT``); unset variables fall back to ``localhost`` and the contract's port.
+    """
+    return resolve(name, port, environ)

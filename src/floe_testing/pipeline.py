@@ -140,6 +140,9 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui) -> RunSummary:
     if late_signals:
         ui.warn(f"ignored {', '.join(late_signals)} during cleanup so that it could finish")
     summary.write(plan.results_dir / "summary.json")
+    from floe_testing.report.github import publish
+
+    publish(summary, root=plan.project.root)
     print_summary(ui, summary)
     if summary.message:
         (ui.error if summary.exit_code > EXIT_TESTS_FAILED else ui.info)(summary.message)

@@ -24,25 +24,25 @@ def test_pipeline_run_succeeds(pipeline_run: FinishedRun) -> None:
 
 @pytest.mark.requirement("FLOE-INT-004")
 def test_pipeline_materializes_every_asset(
-    dagster: DagsterClient, pipeline_run: FinishedRun
+    dagster_client: DagsterClient, pipeline_run: FinishedRun
 ) -> None:
-    assert set(dagster.materializations(pipeline_run.run_id)) == ASSETS
+    assert set(dagster_client.materializations(pipeline_run.run_id)) == ASSETS
 
 
 @pytest.mark.requirement("FLOE-INT-005")
 def test_materialization_metadata_reports_expected_row_counts(
-    dagster: DagsterClient, pipeline_run: FinishedRun
+    dagster_client: DagsterClient, pipeline_run: FinishedRun
 ) -> None:
     reported = {
         asset: metadata.get("row_count")
-        for asset, metadata in dagster.materializations(pipeline_run.run_id).items()
+        for asset, metadata in dagster_client.materializations(pipeline_run.run_id).items()
     }
     assert reported == expected_row_counts()
 
 
 @pytest.mark.requirement("FLOE-INT-006")
-def test_every_asset_check_passes(dagster: DagsterClient, pipeline_run: FinishedRun) -> None:
-    results = dagster.asset_check_results(pipeline_run.run_id)
+def test_every_asset_check_passes(dagster_client: DagsterClient, pipeline_run: FinishedRun) -> None:
+    results = dagster_client.asset_check_results(pipeline_run.run_id)
     assert {result.name for result in results} == CHECKS
     failed = [(r.asset, r.name, r.metadata) for r in results if not r.passed]
     assert failed == []
@@ -54,6 +54,8 @@ def test_failing_job_is_reported_as_failure(canary_run: FinishedRun) -> None:
 
 
 @pytest.mark.requirement("FLOE-INT-007")
-def test_failing_job_surfaces_its_error(dagster: DagsterClient, canary_run: FinishedRun) -> None:
-    messages = dagster.run_failure_messages(canary_run.run_id)
+def test_failing_job_surfaces_its_error(
+    dagster_client: DagsterClient, canary_run: FinishedRun
+) -> None:
+    messages = dagster_client.run_failure_messages(canary_run.run_id)
     assert any("deliberate failure" in message for message in messages), messages

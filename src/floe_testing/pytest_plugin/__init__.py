@@ -1,1 +1,87 @@
-"""floe-test's pytest plugin (registered through the ``pytest11`` entry point)."""
+"""floe-test's pytest plugin, loaded through the ``pytest11`` entry point by any suite that
+installs the package: its markers, fixtures, failure-log attachment and the collection hook
+``floe-test requirements`` uses.
+
+Markers: ``requirement(*ids)``, ``services(*names)``. Fixtures: ``unique_name``,
+``duckdb_conn``, ``dagster_client``, ``polaris_catalog`` (with ``polaris_rest_catalog``),
+``cube_client``. See ``pytest --markers`` and ``pytest --fixtures``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from floe_testing.pytest_plugin import markers
+from floe_testing.pytest_plugin.fixtures import (
+    cube_client,
+    dagster_client,
+    duckdb_conn,
+    polaris_catalog,
+    polaris_rest_catalog,
+    unique_name,
+)
+from floe_testing.pytest_plugin.logs import LogSource, collect_sections, source_from_env
+
+__all__ = [
+    "cube_client",
+    "dagster_client",
+    "duckdb_conn",
+    "polaris_catalog",
+    "polaris_rest_catalog",
+    "unique_name",
+]
+
+_STARTED = pytest.StashKey[float]()
+_ATTACHED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("floe-test")
+    group.addoption(
+        "--floe-collect-json",
+        metavar="PATH",
+        default=None,
+        help="Write the collected tests and their requirement markers to PATH as JSON "
+        "(used by `floe-test requirements`).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    markers.register(config)
+    output = config.getoption("--floe-collect-json", default=None)
+    if output:
+        from floe_testing.traceability.collect import CollectionRecorder
+
+        config.pluginmanager.register(CollectionRecorder(Path(output)), "floe-collect-json")
+    source = source_from_env()
+    if source is not None:
+        config.pluginmanager.register(FailureLogs(source), "floe-failure-logs")
+
+
+class FailureLogs:
+    """Attach the relevant services' recent logs to a failed test's report sections."""
+
+    def __init__(self, source: LogSource) -> None:
+        self.source = source
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        item.stash[_STARTED] = time.monotonic()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.failed and not item.stash.get(_ATTACHED, False):
+            item.stash[_ATTACHED] = True
+            elapsed = time.monotonic() - item.stash.get(_STARTED, time.monotonic())
+            for title, text in collect_sections(
+                self.source, markers.declared_services(item), elapsed
+            ):
+                report.sections.append((f"floe service log: {title}", text))
+        return report

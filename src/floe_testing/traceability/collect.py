@@ -1,0 +1,113 @@
+"""Ask pytest which tests a suite has and which requirements each is marked with.
+
+Collection runs in a subprocess (``pytest --collect-only`` with the plugin's
+``--floe-collect-json`` option) so the suite's conftests and modules are imported exactly as in
+a real run, without polluting the caller's interpreter. Collection errors are returned, not
+swallowed: a test module that does not import cannot be traced and must fail the gate.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from floe_testing.errors import InfrastructureError
+
+COLLECT_OPTION = "--floe-collect-json"
+COLLECT_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class CollectedTest:
+    nodeid: str
+    path: str
+    requirements: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Collection:
+    tests: tuple[CollectedTest, ...]
+    errors: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Collection:
+        tests = tuple(
+            CollectedTest(
+                nodeid=t["nodeid"],
+                path=t["path"],
+                requirements=tuple(t["requirements"]),
+                problems=tuple(t.get("problems", ())),
+            )
+            for t in document.get("tests", [])
+        )
+        return cls(tests=tests, errors=tuple(document.get("errors", [])))
+
+
+class CollectionRecorder:
+    """pytest plugin object: writes the collected items and collection errors as JSON."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.tests: list[CollectedTest] = []
+        self.errors: list[str] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.errors.append(f"{report.nodeid or '<session>'}: {report.longreprtext.strip()}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        from floe_testing.pytest_plugin.markers import requirement_ids
+
+        for item in session.items:
+            ids, problems = requirement_ids(item)
+            self.tests.append(
+                CollectedTest(item.nodeid, str(item.path), tuple(ids), tuple(problems))
+            )
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        document = {"tests": [asdict(t) for t in self.tests], "errors": self.errors}
+        self.output.write_text(json.dumps(document, indent=1), encoding="utf-8")
+
+
+def collect(paths: Sequence[Path], cwd: Path, timeout: float = COLLECT_TIMEOUT) -> Collection:
+    """Collect ``paths`` with pytest in a subprocess started in ``cwd`` (the project root)."""
+    with tempfile.TemporaryDirectory(prefix="floe-collect-") as scratch:
+        output = Path(scratch) / "collection.json"
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{COLLECT_OPTION}={output}",
+            *(str(p) for p in paths),
+        ]
+        try:
+            finished = subprocess.run(
+                argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise InfrastructureError(
+                f"collecting {', '.join(map(str, paths))} took longer than {timeout:g}s",
+                "look for a test module doing work at import time",
+            ) from None
+        if not output.is_file():
+            detail = (finished.stderr or finished.stdout).strip()[-2000:]
+            raise InfrastructureError(
+                f"pytest could not collect {', '.join(map(str, paths))} "
+                f"(exit {finished.returncode}):\n{detail}",
+                "run the same paths with `pytest --collect-only` to see the problem",
+            )
+        return Collection.from_json(json.loads(output.read_text(encoding="utf-8")))

@@ -1,0 +1,29 @@
+"""The full profile is up: every service answers its contract health check."""
+
+from __future__ import annotations
+
+import pytest
+
+from floe_testing.config import Service, load_project
+from floe_testing.endpoints import service
+from floe_testing.polling import wait_for_http, wait_for_tcp
+
+HEALTH_TIMEOUT = 60.0
+
+
+def _checked_services() -> list[Service]:
+    config = load_project().config
+    services = config.profile_services(config.tier("e2e").profile)
+    return [s for s in services if s.health is not None]
+
+
+@pytest.mark.requirement("FLOE-E2E-001")
+@pytest.mark.parametrize("contract", _checked_services(), ids=lambda s: s.name)
+def test_service_answers_health_check(contract: Service) -> None:
+    assert contract.health is not None
+    endpoint = service(contract.name, contract.health.port)
+    if contract.health.path:
+        response = wait_for_http(f"{endpoint.url}{contract.health.path}", timeout=HEALTH_TIMEOUT)
+        assert response.status_code < 400
+    else:
+        wait_for_tcp(endpoint.host, endpoint.port, timeout=HEALTH_TIMEOUT)

@@ -1,0 +1,240 @@
+"""Content tags, build skipping, image loading paths and the platform readiness rules."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from floe_testing.errors import InfrastructureError
+from floe_testing.kind import images
+from floe_testing.kind.engine import EngineInfo
+from floe_testing.kind.readiness import (
+    PULL_GRACE,
+    UNSCHEDULABLE_GRACE,
+    PodJudge,
+    Snapshot,
+    wait_platform_ready,
+)
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.py").write_text("A = 1\n")
+    (root / "other.txt").write_text("not in the image\n")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init")
+    return root
+
+
+def test_content_tag_follows_exactly_the_image_paths(repo: Path) -> None:
+    clean = images.content_tag(repo, ["src"])
+    assert clean.startswith("git-")
+    assert images.content_tag(repo, ["src"]) == clean
+    (repo / "other.txt").write_text("changed\n")
+    assert images.content_tag(repo, ["src"]) == clean
+    (repo / "src" / "a.py").write_text("A = 2\n")
+    dirty = images.content_tag(repo, ["src"])
+    assert dirty != clean
+    (repo / "src" / "a.py").write_text("A = 1\n")
+    assert images.content_tag(repo, ["src"]) == clean
+    (repo / "src" / "new.py").write_text("B = 1\n")
+    assert images.content_tag(repo, ["src"]) not in (clean, dirty)
+
+
+def test_content_tag_without_git(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("A = 1\n")
+    first = images.content_tag(tmp_path, ["src"])
+    assert first.startswith("src-")
+    (tmp_path / "src" / "a.py").write_text("A = 2\n")
+    assert images.content_tag(tmp_path, ["src"]) != first
+
+
+@dataclass
+class FakeEngine:
+    name: str = "docker"
+    present: set[str] = field(default_factory=set)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def image_exists(self, ref: str) -> bool:
+        return ref in self.present
+
+    def build(self, **kwargs: Any) -> None:
+        self.calls.append(("build", kwargs["tag"]))
+        self.present.add(kwargs["tag"])
+
+    def save(self, ref: str, archive: Path, platform_name: str | None = None) -> None:
+        self.calls.append(("save", ref, platform_name))
+        archive.write_bytes(b"x")
+
+    def push(self, ref: str) -> None:
+        self.calls.append(("push", ref))
+
+
+@dataclass
+class FakeKind:
+    calls: list[tuple[str, ...]] = field(default_factory=list)
+
+    def load_image(self, name: str, ref: str) -> None:
+        self.calls.append(("load", ref))
+
+    def load_archive(self, name: str, archive: Path) -> None:
+        assert archive.is_file()
+        self.calls.append(("archive", archive.name))
+
+
+def test_build_skips_images_whose_tag_exists(repo: Path) -> None:
+    spec = images.ImageSpec("floe-x", "Dockerfile", ("src",), "x")
+    engine = FakeEngine()
+    first = images.build_images(engine, repo, [spec])  # type: ignore[arg-type]
+    second = images.build_images(engine, repo, [spec])  # type: ignore[arg-type]
+    assert first[0].built
+    assert not second[0].built
+    assert first[0].ref == second[0].ref
+    assert [c[0] for c in engine.calls] == ["build"]
+    pushed = images.build_images(engine, repo, [spec], registry="localhost:5001")  # type: ignore[arg-type]
+    assert pushed[0].ref.startswith("localhost:5001/floe-x:git-")
+
+
+@pytest.mark.parametrize(
+    ("engine_name", "containerd", "registry", "expected"),
+    [
+        ("docker", False, None, [("load", "a:1")]),
+        ("docker", True, None, [("archive", "image-0.tar")]),
+        ("podman", False, None, [("archive", "image-0.tar")]),
+        ("docker", False, "localhost:5001", []),
+    ],
+)
+def test_load_paths(engine_name: str, containerd: bool, registry: str | None,
+                    expected: list[tuple[str, ...]]) -> None:
+    engine, kind = FakeEngine(name=engine_name), FakeKind()
+    info = EngineInfo(8 * 1024**3, 4, "aarch64", containerd)
+    images.load_images(engine, info, kind, "floe-dev", ["a:1"], registry)  # type: ignore[arg-type]
+    assert kind.calls == expected
+    if containerd:
+        assert engine.calls == [("save", "a:1", "linux/arm64")]
+    if registry:
+        assert engine.calls == [("push", "a:1")]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _pod(waiting: str | None = None, restarts: int = 0, **status: Any) -> dict[str, Any]:
+    container: dict[str, Any] = {"name": "c", "image": "i", "restartCount": restarts,
+                                 "state": {"waiting": {"reason": waiting}} if waiting else {}}
+    return {"metadata": {"name": "p"}, "status": {"containerStatuses": [container], **status}}
+
+
+def test_pull_errors_get_a_grace_period() -> None:
+    clock = Clock()
+    judge = PodJudge(clock=clock)
+    assert judge.problem(_pod("ImagePullBackOff")) is None
+    clock.now = PULL_GRACE + 0.1
+    found = judge.problem(_pod("ImagePullBackOff"))
+    assert found is not None
+    assert found.reason == "ImagePullBackOff"
+
+
+def test_unschedulable_after_grace_names_resources() -> None:
+    clock = Clock()
+    judge = PodJudge(clock=clock)
+    pod = _pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "message": "0/1 nodes: Insufficient memory"}])
+    assert judge.problem(pod) is None
+    clock.now = UNSCHEDULABLE_GRACE
+    found = judge.problem(pod)
+    assert found is not None
+    assert "Insufficient memory" in found.detail
+
+
+@pytest.mark.parametrize(
+    ("pod", "reason"),
+    [
+        (_pod("InvalidImageName"), "InvalidImageName"),
+        (_pod("CreateContainerConfigError"), "CreateContainerConfigError"),
+        (_pod("CrashLoopBackOff", restarts=3), "CrashLoopBackOff"),
+        (_pod(reason="Evicted", phase="Failed"), "Evicted"),
+    ],
+)
+def test_fatal_states_are_immediate(pod: dict[str, Any], reason: str) -> None:
+    found = PodJudge(clock=Clock()).problem(pod)
+    assert found is not None
+    assert found.reason == reason
+
+
+def test_oom_killed_is_fatal() -> None:
+    pod = _pod()
+    pod["status"]["containerStatuses"][0]["lastState"] = {"terminated": {"reason": "OOMKilled"}}
+    found = PodJudge(clock=Clock()).problem(pod)
+    assert found is not None
+    assert found.reason == "OOMKilled"
+
+
+def test_healthy_pod_is_not_a_problem() -> None:
+    assert PodJudge(clock=Clock()).problem(_pod(restarts=1)) is None
+
+
+@dataclass
+class FakeInstall:
+    finished_after: int = 0
+    polls: int = 0
+    cancelled: bool = False
+    error: Exception | None = None
+
+    def done(self) -> bool:
+        self.polls += 1
+        return self.polls > self.finished_after
+
+    def result(self) -> None:
+        if self.error:
+            raise self.error
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+READY = {"kind": "Deployment", "metadata": {"name": "w"}, "spec": {"replicas": 1},
+         "status": {"readyReplicas": 1}}
+NOT_READY = {**READY, "status": {}}
+
+
+def test_ready_needs_install_done_and_every_workload_ready() -> None:
+    snapshots = iter([Snapshot([], []), Snapshot([], [NOT_READY]), Snapshot([], [READY]),
+                      Snapshot([], [READY])])
+    install = FakeInstall(finished_after=2)
+    wait_platform_ready(lambda: next(snapshots), install, timeout=5, interval=0.01)
+    assert not install.cancelled
+
+
+def test_fatal_pod_cancels_the_install() -> None:
+    install = FakeInstall(finished_after=100)
+    with pytest.raises(InfrastructureError, match="InvalidImageName"):
+        wait_platform_ready(lambda: Snapshot([_pod("InvalidImageName")], [NOT_READY]), install,
+                            timeout=5, interval=0.01)
+    assert install.cancelled
+
+
+def test_timeout_lists_what_was_pending() -> None:
+    install = FakeInstall(finished_after=0)
+    with pytest.raises(InfrastructureError, match="Deployment/w") as caught:
+        wait_platform_ready(lambda: Snapshot([], [NOT_READY]), install, timeout=0.05,
+                            interval=0.01)
+    assert caught.value.cause == "platform-timeout"
+    assert install.cancelled
