@@ -27,7 +27,10 @@ def whole_tier(results: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
         [FLOE_TEST, "run", "integration", "--backend", "local", "--results-dir", str(results)],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - start
 
@@ -42,11 +45,18 @@ def suite_on_running_platform(results: Path) -> tuple[float, float]:
     project = load_project(ROOT / "pyproject.toml")
     tier = project.config.tiers["integration"]
     plan = RunPlan(
-        run_id=new_run_id(), project=project, tier=tier,
+        run_id=new_run_id(),
+        project=project,
+        tier=tier,
         profile=project.config.profiles["minimal"],
-        services=project.config.profile_services("minimal"), backend="local",
-        backend_reason="benchmark", suite=ROOT / tier.path, results_root=results,
-        timeout=tier.timeout, keep=False, shards=1,
+        services=project.config.profile_services("minimal"),
+        backend="local",
+        backend_reason="benchmark",
+        suite=ROOT / tier.path,
+        results_root=results,
+        timeout=tier.timeout,
+        keep=False,
+        shards=1,
     )
     backend = LocalBackend()
     ui = Ui(quiet=True)
@@ -57,8 +67,11 @@ def suite_on_running_platform(results: Path) -> tuple[float, float]:
         begin = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "pytest", tier.path, "-q", "-p", "no:cacheprovider"],
-            cwd=ROOT, env=backend.test_environment(plan), check=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=backend.test_environment(plan),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return ready, time.perf_counter() - begin
     finally:
@@ -79,13 +92,17 @@ def main() -> None:
             wholes.append(whole)
             suites.append(suite)
             starts.append(ready)
-            print(f"run {index + 1}: whole tier {whole:6.2f} s | suite on running platform "
-                  f"{suite:6.2f} s | overhead {whole - suite:5.2f} s | platform start {ready:5.2f} s")
+            print(
+                f"run {index + 1}: whole tier {whole:6.2f} s | suite on running platform "
+                f"{suite:6.2f} s | overhead {whole - suite:5.2f} s | platform start {ready:5.2f} s"
+            )
     whole, suite = statistics.median(wholes), statistics.median(suites)
-    print(f"median: whole tier {whole:.2f} s (target <= 25 s, ratio {whole / 25:.2f}); "
-          f"suite alone {suite:.2f} s; overhead {whole - suite:.2f} s "
-          f"(target <= 6 s, ratio {(whole - suite) / 6:.2f}); "
-          f"platform start {statistics.median(starts):.2f} s")
+    print(
+        f"median: whole tier {whole:.2f} s (target <= 25 s, ratio {whole / 25:.2f}); "
+        f"suite alone {suite:.2f} s; overhead {whole - suite:.2f} s "
+        f"(target <= 6 s, ratio {(whole - suite) / 6:.2f}); "
+        f"platform start {statistics.median(starts):.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ class Order:
 
 
 def customers(seed: int = SEED, count: int = CUSTOMERS) -> list[Customer]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     return [
         Customer(
             customer_id=i,
@@ -47,7 +47,7 @@ def customers(seed: int = SEED, count: int = CUSTOMERS) -> list[Customer]:
 
 
 def orders(seed: int = SEED, count: int = ORDERS, customer_count: int = CUSTOMERS) -> list[Order]:
-    rng = random.Random(seed + 1)
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible demo data, not secrets
     return [
         Order(
             order_id=i,

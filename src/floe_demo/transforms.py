@@ -25,7 +25,7 @@ def _insert_columns(
         return
     columns = [list(column) for column in zip(*rows, strict=True)]
     selects = ", ".join("unnest(?)" for _ in columns)
-    conn.execute(f"INSERT INTO {table} SELECT {selects}", columns)  # noqa: S608 - fixed names
+    conn.execute(f"INSERT INTO {table} SELECT {selects}", columns)
 
 
 def load_raw_customers(conn: duckdb.DuckDBPyConnection, rows: Sequence[Customer]) -> int:

@@ -47,7 +47,9 @@ class InfrastructureError(FloeTestError):
 
     exit_code = EXIT_INFRASTRUCTURE
 
-    def __init__(self, message: str, hint: str | None = None, cause: str = "infrastructure") -> None:
+    def __init__(
+        self, message: str, hint: str | None = None, cause: str = "infrastructure"
+    ) -> None:
         super().__init__(message, hint)
         self.cause = cause
 
@@ -58,5 +60,7 @@ class Interrupted(FloeTestError):
     exit_code = EXIT_INTERRUPTED
 
     def __init__(self, signal_name: str) -> None:
-        super().__init__(f"interrupted by {signal_name}", "re-run the command; use --keep to inspect")
+        super().__init__(
+            f"interrupted by {signal_name}", "re-run the command; use --keep to inspect"
+        )
         self.signal_name = signal_name

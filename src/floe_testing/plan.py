@@ -88,7 +88,7 @@ def resolve_profile(project: Project, tier: Tier, name: str | None) -> Profile |
 
 
 def resolve_suite(project: Project, tier: Tier, suite: Path | None) -> Path:
-    path = (suite if suite is not None else Path(tier.path))
+    path = suite if suite is not None else Path(tier.path)
     if not path.is_absolute():
         path = (Path.cwd() if suite is not None else project.root) / path
     path = path.resolve()

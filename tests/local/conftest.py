@@ -28,20 +28,45 @@ class LocalRun:
     marker: Path
 
     def command(self, *args: str) -> list[str]:
-        return [FLOE_TEST, "run", "integration", "--backend", "local",
-                "--results-dir", str(self.results), *args]
+        return [
+            FLOE_TEST,
+            "run",
+            "integration",
+            "--backend",
+            "local",
+            "--results-dir",
+            str(self.results),
+            *args,
+        ]
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "TMPDIR": str(self.tmp), "COLUMNS": "200",
-                "FLOE_TEST_MARKER": str(self.marker)}
+        return {
+            **os.environ,
+            "TMPDIR": str(self.tmp),
+            "COLUMNS": "200",
+            "FLOE_TEST_MARKER": str(self.marker),
+        }
 
     def run(self, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(self.command(*args), cwd=ROOT, env=self.env(), capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        return subprocess.run(
+            self.command(*args),
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(self.command(*args), cwd=ROOT, env=self.env(), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            self.command(*args),
+            cwd=ROOT,
+            env=self.env(),
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
 
     def survivors(self) -> list[str]:
         """Processes whose environment or command line points into this run's TMPDIR."""
@@ -76,7 +101,7 @@ def write_suite(directory: Path, body: str) -> Path:
     return directory
 
 
-PASSING_AND_FAILING = '''
+PASSING_AND_FAILING = """
 from floe_testing.clients.dagster import DagsterClient
 from floe_testing.endpoints import resolve
 
@@ -92,9 +117,9 @@ def test_planted_failure_one():
 
 def test_planted_failure_two():
     raise RuntimeError("planted error")
-'''
+"""
 
-BLOCKING = '''
+BLOCKING = """
 import os
 import pathlib
 import threading
@@ -103,4 +128,4 @@ import threading
 def test_blocks_until_stopped():
     pathlib.Path(os.environ["FLOE_TEST_MARKER"]).write_text("started")
     threading.Event().wait()
-'''
+"""

@@ -21,7 +21,7 @@ def _cases(junit: Path) -> dict[str, str]:
     outcome = {}
     for suite in JUnitXml.fromfile(str(junit)):
         for case in suite:
-            outcome[case.name] = (case.result[0]._tag if case.result else "passed")
+            outcome[case.name] = case.result[0]._tag if case.result else "passed"
     return outcome
 
 
@@ -35,7 +35,9 @@ def test_tier_passes_and_leaves_no_process(local_run: LocalRun) -> None:
     assert local_run.survivors() == []
 
 
-def test_failing_suite_exits_1_and_junit_lists_failures(local_run: LocalRun, tmp_path: Path) -> None:
+def test_failing_suite_exits_1_and_junit_lists_failures(
+    local_run: LocalRun, tmp_path: Path
+) -> None:
     suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING)
     result = local_run.run("--suite", str(suite))
     assert result.returncode == 1, result.stdout + result.stderr
@@ -66,8 +68,12 @@ def test_signal_stops_run_and_leaves_no_process(
     suite = write_suite(tmp_path / "suite", BLOCKING)
     process = local_run.start("--suite", str(suite))
     try:
-        wait_for(local_run.marker.exists, timeout=120, interval=0.2,
-                 description="the planted test to start")
+        wait_for(
+            local_run.marker.exists,
+            timeout=120,
+            interval=0.2,
+            description="the planted test to start",
+        )
         assert local_run.survivors(), "the platform should be running while the test blocks"
         process.send_signal(signum)
         output, _ = process.communicate(timeout=60)
@@ -81,7 +87,9 @@ def test_signal_stops_run_and_leaves_no_process(
     assert (local_run.results / "integration" / "summary.json").is_file()
 
 
-def test_keep_leaves_platform_up_and_prints_how_to_stop(local_run: LocalRun, tmp_path: Path) -> None:
+def test_keep_leaves_platform_up_and_prints_how_to_stop(
+    local_run: LocalRun, tmp_path: Path
+) -> None:
     suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING.split("def test_planted")[0])
     result = local_run.run("--suite", str(suite), "--keep")
     assert result.returncode == 0, result.stdout + result.stderr

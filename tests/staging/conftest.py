@@ -13,8 +13,9 @@ import os
 
 import pytest
 
-ON_CLUSTER = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) or os.environ.get(
-    "FLOE_STAGING") == "1"
+ON_CLUSTER = (
+    bool(os.environ.get("KUBERNETES_SERVICE_HOST")) or os.environ.get("FLOE_STAGING") == "1"
+)
 
 
 PIPELINE_JOB = "demo_pipeline"
@@ -37,8 +38,9 @@ def knobs() -> Knobs:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if ON_CLUSTER:
         return
-    skip = pytest.mark.skip(reason="staging tests run only on a cluster (set FLOE_STAGING=1 to "
-                                   "force)")
+    skip = pytest.mark.skip(
+        reason="staging tests run only on a cluster (set FLOE_STAGING=1 to force)"
+    )
     for item in items:
         if "tests/staging" in str(item.path).replace(os.sep, "/"):
             item.add_marker(skip)

@@ -6,9 +6,12 @@ import statistics
 import time
 from typing import Any
 
+import pytest
+
 from floe_testing.clients.dagster import DagsterClient
 
 
+@pytest.mark.requirement("FLOE-STG-001")
 def test_graphql_latency_p95_within_budget(dagster_client: DagsterClient, knobs: Any) -> None:
     samples = []
     for _ in range(int(knobs("LATENCY_SAMPLES", 50))):
@@ -19,6 +22,7 @@ def test_graphql_latency_p95_within_budget(dagster_client: DagsterClient, knobs:
     assert p95 <= knobs("P95_SECONDS", 0.5), f"p95 {p95:.3f}s over {len(samples)} requests"
 
 
+@pytest.mark.requirement("FLOE-STG-002")
 def test_pipeline_run_within_budget(dagster_client: DagsterClient, knobs: Any) -> None:
     start = time.monotonic()
     run_id = dagster_client.launch_job(knobs.pipeline_job)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from floe_testing.clients.dagster import DagsterClient
 
 
+@pytest.mark.requirement("FLOE-STG-003")
 def test_repeated_pipeline_runs_all_succeed(dagster_client: DagsterClient, knobs: Any) -> None:
     runs = int(knobs("SOAK_RUNS", 5))
     timeout = knobs("RUN_TIMEOUT", 300)
@@ -22,6 +25,7 @@ def test_repeated_pipeline_runs_all_succeed(dagster_client: DagsterClient, knobs
     assert all(health.values()), health
 
 
+@pytest.mark.requirement("FLOE-STG-004")
 def test_run_duration_does_not_degrade(dagster_client: DagsterClient, knobs: Any) -> None:
     """The last of N runs takes at most DEGRADATION x the first (leaks, queue build-up)."""
     runs = max(2, int(knobs("SOAK_RUNS", 5)))

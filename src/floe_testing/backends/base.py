@@ -35,7 +35,7 @@ class Backend(ABC):
     def availability(cls) -> Availability:
         """Fast, side-effect-free check: the tools and access this backend needs."""
 
-    def check(self, plan: RunPlan) -> None:
+    def check(self, plan: RunPlan) -> None:  # noqa: B027 - optional hook
         """Reject a plan this backend cannot run (raise UsageError) before anything starts."""
 
     @abstractmethod

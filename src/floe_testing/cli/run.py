@@ -13,7 +13,8 @@ CLUSTER = "Cluster and kind backends"
 def run(
     tier: Annotated[str, typer.Argument(help="Tier to run: see `floe-test tiers`.")],
     pytest_args: Annotated[
-        list[str] | None, typer.Argument(help="Extra pytest arguments, after --.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Extra pytest arguments, after --.", show_default=False),
     ] = None,
     backend: Annotated[
         str | None,
@@ -36,7 +37,9 @@ def run(
     ] = False,
     shards: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="Pods to split the suite across.", rich_help_panel=CLUSTER),
+        typer.Option(
+            min=1, max=64, help="Pods to split the suite across.", rich_help_panel=CLUSTER
+        ),
     ] = None,
     kubeconfig: Annotated[
         Path | None, typer.Option(help="kubeconfig file.", rich_help_panel=CLUSTER)
@@ -79,6 +82,7 @@ def run(
     """
     from floe_testing.backends import backend_class, choose_backend
     from floe_testing.config import load_project
+    from floe_testing.pipeline import execute
     from floe_testing.plan import (
         ClusterOptions,
         RunPlan,
@@ -88,7 +92,6 @@ def run(
         resolve_suite,
         resolve_tier,
     )
-    from floe_testing.pipeline import execute
     from floe_testing.ui import Ui
 
     project = load_project()

@@ -150,7 +150,9 @@ class FloeTestConfig(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=_kebab)
 
     results_dir: str = "test-results"
-    namespace_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")] = "floe-test"
+    namespace_prefix: Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")] = (
+        "floe-test"
+    )
     tiers: dict[str, Tier]
     profiles: dict[str, Profile]
     services: dict[str, Service]

@@ -133,7 +133,9 @@ def storage_template(cache_root: Path | None = None) -> Path:
     building = Path(tempfile.mkdtemp(prefix="building-", dir=template.parent))
     subprocess.run(
         [sys.executable, "-c", _MIGRATE, str(building)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         building.rename(template)

@@ -45,7 +45,9 @@ class RunSummary:
 def print_summary(ui: Ui, summary: RunSummary) -> None:
     from rich.table import Table
 
-    table = Table(title=f"floe-test {summary.tier} · {summary.backend} backend · run {summary.run_id}")
+    table = Table(
+        title=f"floe-test {summary.tier} · {summary.backend} backend · run {summary.run_id}"
+    )
     table.add_column("phase")
     table.add_column("seconds", justify="right")
     for phase, seconds in summary.timings.items():

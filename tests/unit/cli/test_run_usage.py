@@ -11,10 +11,17 @@ ROOT = Path(__file__).resolve().parents[3]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
-def floe_test(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def floe_test(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FLOE_TEST, *args], cwd=cwd, env={**os.environ, "COLUMNS": "200", **(env or {})},
-        capture_output=True, text=True, timeout=60, check=False,
+        [FLOE_TEST, *args],
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -35,8 +42,16 @@ def test_full_profile_on_local_backend_exits_2_with_reason(tmp_path: Path) -> No
 
 
 def test_full_profile_option_on_integration_tier_is_refused_locally(tmp_path: Path) -> None:
-    result = floe_test("run", "integration", "--backend", "local", "--profile", "full",
-                       "--results-dir", str(tmp_path / "r"))
+    result = floe_test(
+        "run",
+        "integration",
+        "--backend",
+        "local",
+        "--profile",
+        "full",
+        "--results-dir",
+        str(tmp_path / "r"),
+    )
     assert result.returncode == 2
     assert "polaris" in result.stderr
 
@@ -45,7 +60,9 @@ def test_malformed_tier_configuration_exits_2_naming_the_key(tmp_path: Path) -> 
     text = (ROOT / "pyproject.toml").read_text().replace("timeout = 600", "timeout = -5", 1)
     bad = tmp_path / "pyproject.toml"
     bad.write_text(text)
-    result = floe_test("--config", str(bad), "run", "integration", "--results-dir", str(tmp_path / "r"))
+    result = floe_test(
+        "--config", str(bad), "run", "integration", "--results-dir", str(tmp_path / "r")
+    )
     assert result.returncode == 2
     assert "tool.floe-test.tiers.integration.timeout" in result.stderr
     assert str(bad) in result.stderr.replace("\n", "")
@@ -53,7 +70,9 @@ def test_malformed_tier_configuration_exits_2_naming_the_key(tmp_path: Path) -> 
 
 
 def test_missing_suite_exits_2(tmp_path: Path) -> None:
-    result = floe_test("run", "integration", "--backend", "local", "--suite", str(tmp_path / "none"))
+    result = floe_test(
+        "run", "integration", "--backend", "local", "--suite", str(tmp_path / "none")
+    )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
 
@@ -72,8 +91,15 @@ def test_sharding_on_local_backend_exits_2() -> None:
 
 def test_outside_a_project_exits_2(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "FLOE_TEST_CONFIG"}
-    result = subprocess.run([FLOE_TEST, "tiers"], cwd=tmp_path, env=env, capture_output=True,
-                            text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [FLOE_TEST, "tiers"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 2
     assert "--config" in result.stderr
 
@@ -81,7 +107,16 @@ def test_outside_a_project_exits_2(tmp_path: Path) -> None:
 def test_tiers_lists_tiers_profiles_and_backends() -> None:
     result = floe_test("tiers")
     assert result.returncode == 0, result.stderr
-    for word in ("integration", "minimal", "full", "DAGSTER_HOST", "POLARIS_HOST", "local", "kind", "cluster"):
+    for word in (
+        "integration",
+        "minimal",
+        "full",
+        "DAGSTER_HOST",
+        "POLARIS_HOST",
+        "local",
+        "kind",
+        "cluster",
+    ):
         assert word in result.stdout
 
 

@@ -41,14 +41,18 @@ def test_seed_ci_table_is_in_the_configuration() -> None:
 
 
 def test_wrong_type_names_the_key(tmp_path: Path) -> None:
-    path = _rewrite(tmp_path, 'path = "tests/integration"\nprofile = "minimal"\nbackends = ["kind", "local"]\ntimeout = 600',
-                    'path = "tests/integration"\nprofile = "minimal"\nbackends = ["kind", "local"]\ntimeout = "ten minutes"')
+    path = _rewrite(
+        tmp_path,
+        'backends = ["kind", "local"]\ntimeout = 600',
+        'backends = ["kind", "local"]\ntimeout = "ten minutes"',
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
     assert caught.value.key == "tool.floe-test.tiers.integration.timeout"
     assert str(path) in str(caught.value)
     assert caught.value.exit_code == EXIT_USAGE
-    assert caught.value.hint and "tiers.integration" in caught.value.hint
+    assert caught.value.hint is not None
+    assert "tiers.integration" in caught.value.hint
 
 
 def test_unknown_profile_reference_is_named(tmp_path: Path) -> None:
@@ -58,7 +62,9 @@ def test_unknown_profile_reference_is_named(tmp_path: Path) -> None:
 
 
 def test_unknown_key_is_rejected(tmp_path: Path) -> None:
-    path = _rewrite(tmp_path, "[tool.floe-test.tiers.unit]\n", "[tool.floe-test.tiers.unit]\nshard = 3\n")
+    path = _rewrite(
+        tmp_path, "[tool.floe-test.tiers.unit]\n", "[tool.floe-test.tiers.unit]\nshard = 3\n"
+    )
     with pytest.raises(ConfigError) as caught:
         parse_config(path)
     assert caught.value.key == "tool.floe-test.tiers.unit.shard"
@@ -86,9 +92,12 @@ def test_missing_table_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_health_check_must_name_a_port(tmp_path: Path) -> None:
-    path = _rewrite(tmp_path, 'health = { port = "http", path = "/server_info" }',
-                    'health = { port = "web", path = "/server_info" }')
-    with pytest.raises(ConfigError, match="health.port 'web' is not one of the ports"):
+    path = _rewrite(
+        tmp_path,
+        'health = { port = "http", path = "/server_info" }',
+        'health = { port = "web", path = "/server_info" }',
+    )
+    with pytest.raises(ConfigError, match=r"health\.port 'web' is not one of the ports"):
         parse_config(path)
 
 

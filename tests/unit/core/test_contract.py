@@ -36,14 +36,18 @@ def test_minimal_profile_env_has_no_full_profile_services(config: FloeTestConfig
 
 def test_local_env_overrides_ports(config: FloeTestConfig) -> None:
     services = [config.services["dagster-webserver"]]
-    env = endpoint_env(services, {"dagster-webserver": "127.0.0.1"},
-                       {("dagster-webserver", "http"): 41234})
+    env = endpoint_env(
+        services, {"dagster-webserver": "127.0.0.1"}, {("dagster-webserver", "http"): 41234}
+    )
     assert {e.name: e.value for e in env} == {"DAGSTER_HOST": "127.0.0.1", "DAGSTER_PORT": "41234"}
 
 
 def test_full_profile_needs_a_cluster_for_polaris_minio_and_cube(config: FloeTestConfig) -> None:
     assert {s.name for s in needs_cluster(config.profile_services("full"))} == {
-        "polaris", "minio", "cube"}
+        "polaris",
+        "minio",
+        "cube",
+    }
     assert needs_cluster(config.profile_services("minimal")) == []
 
 
@@ -55,8 +59,10 @@ def test_aliases_resolve_to_their_service(config: FloeTestConfig) -> None:
 
 def test_resolve_prefers_environment_then_contract_defaults() -> None:
     assert resolve("dagster", environ={}).url == "http://localhost:3000"
-    found = resolve("dagster", environ={"DAGSTER_HOST": "dagster-webserver.ns.svc.cluster.local",
-                                        "DAGSTER_PORT": "8080"})
+    found = resolve(
+        "dagster",
+        environ={"DAGSTER_HOST": "dagster-webserver.ns.svc.cluster.local", "DAGSTER_PORT": "8080"},
+    )
     assert found.url == "http://dagster-webserver.ns.svc.cluster.local:8080"
     assert resolve("polaris", "management", environ={}).port == 8182
 

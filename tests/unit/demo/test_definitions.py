@@ -15,7 +15,9 @@ def test_definitions_load_with_both_jobs() -> None:
     assert {job.name for job in repository.get_all_jobs()} >= {"demo_pipeline", "failure_canary"}
 
 
-def test_pipeline_materializes_and_checks_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pipeline_materializes_and_checks_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(definitions.DUCKDB_PATH_ENV, str(tmp_path / "demo.duckdb"))
     job = definitions.defs.resolve_job_def("demo_pipeline")
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())

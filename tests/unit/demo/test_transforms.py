@@ -27,9 +27,13 @@ def test_generation_is_deterministic() -> None:
 
 def test_staging_trims_names_and_unifies_segments(conn: duckdb.DuckDBPyConnection) -> None:
     assert transforms.build_stg_customers(conn) == data.CUSTOMERS
-    segments = {row[0] for row in conn.execute("SELECT DISTINCT segment FROM staging.customers").fetchall()}
+    segments = {
+        row[0] for row in conn.execute("SELECT DISTINCT segment FROM staging.customers").fetchall()
+    }
     assert segments == set(data.SEGMENTS)
-    untrimmed = conn.execute("SELECT count(*) FROM staging.customers WHERE name <> trim(name)").fetchone()
+    untrimmed = conn.execute(
+        "SELECT count(*) FROM staging.customers WHERE name <> trim(name)"
+    ).fetchone()
     assert untrimmed == (0,)
 
 
@@ -38,7 +42,9 @@ def test_staging_drops_cancelled_orders(conn: duckdb.DuckDBPyConnection) -> None
     cancelled = sum(1 for order in data.orders() if order.status == "cancelled")
     assert cancelled > 0
     assert kept == data.ORDERS - cancelled
-    assert conn.execute("SELECT count(*) FROM staging.orders WHERE status = 'cancelled'").fetchone() == (0,)
+    assert conn.execute(
+        "SELECT count(*) FROM staging.orders WHERE status = 'cancelled'"
+    ).fetchone() == (0,)
 
 
 def test_mart_revenue_adds_up_to_staged_orders(conn: duckdb.DuckDBPyConnection) -> None:
