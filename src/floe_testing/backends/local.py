@@ -31,6 +31,7 @@ from floe_testing.errors import InfrastructureError, UsageError
 from floe_testing.local import dagster
 from floe_testing.local.processes import ProcessSupervisor
 from floe_testing.plan import RunPlan
+from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
 from floe_testing.polling import WaitTimeout, tcp_open, wait_for
 from floe_testing.ui import Ui
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 READY_TIMEOUT = 90.0
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
-STOP_GRACE = 1.0
+STOP_GRACE = 0.5
 
 
 def free_ports(count: int) -> list[int]:
@@ -64,6 +65,7 @@ class LocalBackend(Backend):
         self.layout: dagster.DagsterLayout | None = None
         self.supervisor: ProcessSupervisor | None = None
         self.pytest: subprocess.Popen[bytes] | None = None
+        self.gate = Path(os.devnull)
 
     @classmethod
     def availability(cls) -> Availability:
@@ -94,6 +96,7 @@ class LocalBackend(Backend):
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix=f"floe-test-{plan.tier.name}-{plan.run_id}-"))
+        self.gate = self.workdir / "platform-gate"
         if not self._runs_dagster(plan):
             ui.step("no platform services in this tier: tests run on the host")
             return
@@ -112,34 +115,45 @@ class LocalBackend(Backend):
             f"starting the {plan.profile.name if plan.profile else ''} profile in {self.workdir}"
         )
         start = time.perf_counter()
-        with ui.status("starting dagster-user-code, dagster-webserver and dagster-daemon"):
-            # a copied, already migrated storage lets all three start at once; the webserver
-            # is told to reconnect once the code server listens (saves ~4 s over in-order)
-            dagster.initialize_instance(layout)
-            for service, command in (
-                ("dagster-user-code", dagster.code_server_command(layout)),
-                ("dagster-webserver", dagster.webserver_command(layout)),
-                ("dagster-daemon", dagster.daemon_command(layout)),
-            ):
-                self.supervisor.start(service, command, env, plan.project.root)
-            from floe_testing.clients.dagster import DagsterClient
-
-            self._await(
-                f"dagster-user-code on port {code_port}", lambda: tcp_open(layout.host, code_port)
-            )
-            with DagsterClient(f"http://{layout.host}:{webserver_port}", timeout=5) as client:
-                self._await(
-                    "dagster-webserver to load the demo code location",
-                    lambda: _location_loaded(client),
-                )
-                self._await(
-                    "dagster-daemon to report healthy",
-                    lambda: all(client.daemon_health().values()),
-                )
+        ui.step("starting dagster-user-code, dagster-webserver and dagster-daemon")
+        # a copied, already migrated storage lets all three start at once; the webserver
+        # is told to reconnect once the code server listens (saves ~4 s over in-order)
+        dagster.initialize_instance(layout)
+        for service, command in (
+            ("dagster-user-code", dagster.code_server_command(layout)),
+            ("dagster-webserver", dagster.webserver_command(layout)),
+            ("dagster-daemon", dagster.daemon_command(layout)),
+        ):
+            self.supervisor.start(service, command, env, plan.project.root)
+        # pytest starts and collects meanwhile; the plugin holds its test loop at the gate
+        self._start_pytest(plan, ui)
+        try:
+            self._await_dagster(layout)
+        except BaseException as exc:
+            open_gate(self.gate, f"start-up failed: {exc}")
+            raise
+        open_gate(self.gate)
         ui.step(
             f"platform ready in {time.perf_counter() - start:.1f}s: "
             f"dagster http://{layout.host}:{webserver_port}"
         )
+
+    def _await_dagster(self, layout: dagster.DagsterLayout) -> None:
+        from floe_testing.clients.dagster import DagsterClient
+
+        self._await(
+            f"dagster-user-code on port {layout.code_server_port}",
+            lambda: tcp_open(layout.host, layout.code_server_port),
+        )
+        with DagsterClient(f"http://{layout.host}:{layout.webserver_port}", timeout=5) as client:
+            self._await(
+                "dagster-webserver to load the demo code location",
+                lambda: _location_loaded(client),
+            )
+            self._await(
+                "dagster-daemon to report healthy",
+                lambda: all(client.daemon_health().values()),
+            )
 
     def _await(self, what: str, condition: Callable[[], object]) -> None:
         """Poll ``condition`` while the platform's processes stay alive; fail fast if one dies."""
@@ -195,22 +209,25 @@ class LocalBackend(Backend):
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        env[GATE_ENV] = str(self.gate)
+        env[GATE_TIMEOUT_ENV] = str(READY_TIMEOUT * 2)
         return env
 
-    def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+    def _start_pytest(self, plan: RunPlan, ui: Ui) -> None:
         argv = [
-            sys.executable,
-            "-m",
-            "pytest",
-            plan.suite_arg,
-            f"--junitxml={plan.junit_path}",
-            "-o",
-            f"junit_suite_name={plan.tier.name}",
+            sys.executable, "-m", "pytest", plan.suite_arg,
+            f"--junitxml={plan.junit_path}", "-o", f"junit_suite_name={plan.tier.name}",
             *plan.pytest_args,
-        ]
-        ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
+        ]  # fmt: skip
         ui.console.file.flush()
         self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
+
+    def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+        if self.pytest is None:  # no platform to wait for
+            open_gate(self.gate)
+            self._start_pytest(plan, ui)
+        ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
+        assert self.pytest is not None
         try:
             status = self.pytest.wait(timeout=plan.timeout)
         except subprocess.TimeoutExpired:

@@ -24,6 +24,7 @@ from floe_testing.pytest_plugin.fixtures import (
     polaris_rest_catalog,
     unique_name,
 )
+from floe_testing.pytest_plugin.gate import pytest_runtestloop
 from floe_testing.pytest_plugin.logs import LogSource, collect_sections, source_from_env
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "duckdb_conn",
     "polaris_catalog",
     "polaris_rest_catalog",
+    "pytest_runtestloop",
     "unique_name",
 ]
 

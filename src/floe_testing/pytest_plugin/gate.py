@@ -1,0 +1,26 @@
+"""Hold the test loop until the backend says the platform is ready (see platform_gate)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, READY, await_gate
+from floe_testing.polling import WaitTimeout
+
+EXIT_PLATFORM_FAILED = 3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    gate = os.environ.get(GATE_ENV)
+    if not gate or session.config.option.collectonly:
+        return
+    try:
+        state = await_gate(Path(gate), float(os.environ.get(GATE_TIMEOUT_ENV, "120")))
+    except WaitTimeout as exc:
+        state = str(exc)
+    if state != READY:
+        pytest.exit(f"the platform did not start: {state}", returncode=EXIT_PLATFORM_FAILED)
