@@ -105,3 +105,40 @@ def resolve_results(project: Project, results_dir: Path | None) -> Path:
     if results_dir is not None:
         return results_dir.resolve()
     return (Path.cwd() / project.config.results_dir).resolve()
+
+
+def build_plan(
+    project: Project,
+    tier_name: str,
+    *,
+    backend: str,
+    backend_reason: str,
+    profile: str | None = None,
+    suite: Path | None = None,
+    results_dir: Path | None = None,
+    timeout: int | None = None,
+    keep: bool = False,
+    shards: int | None = None,
+    pytest_args: tuple[str, ...] = (),
+    cluster: ClusterOptions | None = None,
+    run_id: str | None = None,
+) -> RunPlan:
+    """Resolve everything a run needs; raises UsageError before anything is created."""
+    tier = resolve_tier(project, tier_name)
+    chosen_profile = resolve_profile(project, tier, profile)
+    return RunPlan(
+        run_id=run_id or new_run_id(),
+        project=project,
+        tier=tier,
+        profile=chosen_profile,
+        services=project.config.profile_services(chosen_profile.name if chosen_profile else None),
+        backend=backend,
+        backend_reason=backend_reason,
+        suite=resolve_suite(project, tier, suite),
+        results_root=resolve_results(project, results_dir),
+        timeout=timeout or tier.timeout,
+        keep=keep,
+        shards=shards or tier.shards,
+        pytest_args=pytest_args,
+        cluster=cluster or ClusterOptions(),
+    )

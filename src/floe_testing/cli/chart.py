@@ -20,7 +20,8 @@ chart_app = typer.Typer(
 ValuesOption = Annotated[
     list[Path] | None,
     typer.Option(
-        "--values", "-f",
+        "--values",
+        "-f",
         help="Values file (repeatable, later wins); a bare name is looked up in the chart.",
     ),
 ]
@@ -101,9 +102,11 @@ def check_command(
 
     config = load_project().config
     rendered = render(profile, values or [], set_values or [])
-    problems = contract.service_problems(rendered, config) + contract.secret_problems(
-        rendered, config
-    ) + contract.notes_problems(rendered)
+    problems = (
+        contract.service_problems(rendered, config)
+        + contract.secret_problems(rendered, config)
+        + contract.notes_problems(rendered)
+    )
     for pod in security.pod_templates(rendered.manifests):
         problems += security.restricted_problems(pod) + security.hardening_problems(pod)
         problems += security.probe_problems(pod)

@@ -7,29 +7,18 @@ from typing import Annotated
 
 import typer
 
+from floe_testing.cli import options
+
 
 def manifest(
-    tier: Annotated[str, typer.Argument(help="Tier whose test Job to print (`floe-test tiers`).")],
-    pytest_args: Annotated[
-        list[str] | None,
-        typer.Argument(help="Extra pytest arguments, after --.", show_default=False),
-    ] = None,
-    shards: Annotated[
-        int | None, typer.Option(min=1, max=64, help="Pods to split the suite across.")
-    ] = None,
-    profile: Annotated[
-        str | None, typer.Option(help="Platform profile (default: the tier's).")
-    ] = None,
-    suite: Annotated[
-        Path | None, typer.Option(help="Test path instead of the tier's suite.")
-    ] = None,
-    timeout: Annotated[
-        int | None, typer.Option(min=1, help="Seconds for the tests (activeDeadlineSeconds).")
-    ] = None,
-    namespace: Annotated[
-        str | None, typer.Option(help="Existing namespace (default: a fresh one is created).")
-    ] = None,
-    image: Annotated[str | None, typer.Option(help="Test-runner image reference.")] = None,
+    tier: options.Tier,
+    pytest_args: options.PytestArgs = None,
+    shards: options.Shards = None,
+    profile: options.ProfileName = None,
+    suite: options.Suite = None,
+    timeout: options.Timeout = None,
+    namespace: options.Namespace = None,
+    image: options.Image = None,
     run_id: Annotated[str | None, typer.Option(help="Run id (default: a new random one).")] = None,
     checked_in: Annotated[
         bool,
@@ -51,39 +40,25 @@ def manifest(
     """
     from floe_testing.cluster.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
     from floe_testing.config import load_project
-    from floe_testing.plan import (
-        ClusterOptions,
-        RunPlan,
-        new_run_id,
-        resolve_profile,
-        resolve_results,
-        resolve_suite,
-        resolve_tier,
-    )
+    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
 
     project = load_project()
     chosen = resolve_tier(project, tier)
     if checked_in:
         text = checked_in_yaml(project, chosen.name)
     else:
-        chosen_profile = resolve_profile(project, chosen, profile)
-        plan = RunPlan(
-            run_id=run_id or new_run_id(),
-            project=project,
-            tier=chosen,
-            profile=chosen_profile,
-            services=project.config.profile_services(
-                chosen_profile.name if chosen_profile else None
-            ),
+        plan = build_plan(
+            project,
+            tier,
             backend="cluster",
             backend_reason="manifest",
-            suite=resolve_suite(project, chosen, suite),
-            results_root=resolve_results(project, None),
-            timeout=timeout or chosen.timeout,
-            keep=False,
-            shards=shards or chosen.shards,
+            profile=profile,
+            suite=suite,
+            timeout=timeout,
+            shards=shards,
             pytest_args=tuple(pytest_args or ()),
             cluster=ClusterOptions(namespace=namespace, image=image),
+            run_id=run_id,
         )
         from floe_testing.backends.cluster import run_namespace
 

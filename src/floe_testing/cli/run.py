@@ -7,53 +7,35 @@ from typing import Annotated
 
 import typer
 
-CLUSTER = "Cluster and kind backends"
+from floe_testing.cli import options
+from floe_testing.cli.options import CLUSTER
 
 
 def run(
-    tier: Annotated[str, typer.Argument(help="Tier to run: see `floe-test tiers`.")],
-    pytest_args: Annotated[
-        list[str] | None,
-        typer.Argument(help="Extra pytest arguments, after --.", show_default=False),
-    ] = None,
+    tier: options.Tier,
+    pytest_args: options.PytestArgs = None,
     backend: Annotated[
         str | None,
         typer.Option(help="local, kind or cluster (default: the tier's first usable backend)."),
     ] = None,
-    profile: Annotated[
-        str | None, typer.Option(help="Platform profile (default: the tier's).")
-    ] = None,
-    suite: Annotated[
-        Path | None, typer.Option(help="Test path to run instead of the tier's own suite.")
-    ] = None,
+    profile: options.ProfileName = None,
+    suite: options.Suite = None,
     results_dir: Annotated[
         Path | None, typer.Option(help="Where <tier>/junit.xml goes (default: test-results).")
     ] = None,
-    timeout: Annotated[
-        int | None, typer.Option(min=1, help="Seconds for the tests (default: the tier's).")
-    ] = None,
+    timeout: options.Timeout = None,
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the platform running and print how to stop it.")
     ] = False,
-    shards: Annotated[
-        int | None,
-        typer.Option(
-            min=1, max=64, help="Pods to split the suite across.", rich_help_panel=CLUSTER
-        ),
-    ] = None,
+    shards: options.Shards = None,
     kubeconfig: Annotated[
         Path | None, typer.Option(help="kubeconfig file.", rich_help_panel=CLUSTER)
     ] = None,
     context: Annotated[
         str | None, typer.Option(help="kubeconfig context.", rich_help_panel=CLUSTER)
     ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option(help="Existing namespace (default: a fresh one).", rich_help_panel=CLUSTER),
-    ] = None,
-    image: Annotated[
-        str | None, typer.Option(help="Test-runner image reference.", rich_help_panel=CLUSTER)
-    ] = None,
+    namespace: options.Namespace = None,
+    image: options.Image = None,
     no_install: Annotated[
         bool,
         typer.Option(
@@ -83,35 +65,22 @@ def run(
     from floe_testing.backends import backend_class, choose_backend
     from floe_testing.config import load_project
     from floe_testing.pipeline import execute
-    from floe_testing.plan import (
-        ClusterOptions,
-        RunPlan,
-        new_run_id,
-        resolve_profile,
-        resolve_results,
-        resolve_suite,
-        resolve_tier,
-    )
+    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
     from floe_testing.ui import Ui
 
     project = load_project()
-    chosen_tier = resolve_tier(project, tier)
-    chosen_profile = resolve_profile(project, chosen_tier, profile)
-    suite_path = resolve_suite(project, chosen_tier, suite)
-    backend_name, reason = choose_backend(chosen_tier, backend)
-    plan = RunPlan(
-        run_id=new_run_id(),
-        project=project,
-        tier=chosen_tier,
-        profile=chosen_profile,
-        services=project.config.profile_services(chosen_profile.name if chosen_profile else None),
+    backend_name, reason = choose_backend(resolve_tier(project, tier), backend)
+    plan = build_plan(
+        project,
+        tier,
         backend=backend_name,
         backend_reason=reason,
-        suite=suite_path,
-        results_root=resolve_results(project, results_dir),
-        timeout=timeout or chosen_tier.timeout,
+        profile=profile,
+        suite=suite,
+        results_dir=results_dir,
+        timeout=timeout,
         keep=keep,
-        shards=shards or chosen_tier.shards,
+        shards=shards,
         pytest_args=tuple(pytest_args or ()),
         cluster=ClusterOptions(
             kubeconfig=kubeconfig,

@@ -26,8 +26,13 @@ def tiers() -> None:
     for tier in config.tiers.values():
         budget = f"{tier.ci.runner}, {tier.ci.memory}, ~{tier.ci.minutes} min" if tier.ci else ""
         table.add_row(
-            tier.name, tier.path, tier.profile or "none", " > ".join(tier.backends),
-            f"{tier.timeout}s", str(tier.shards), budget,
+            tier.name,
+            tier.path,
+            tier.profile or "none",
+            " > ".join(tier.backends),
+            f"{tier.timeout}s",
+            str(tier.shards),
+            budget,
         )
     console.print(table)
 
