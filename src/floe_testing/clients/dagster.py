@@ -161,25 +161,14 @@ class DagsterClient:
         result = self.query(_WORKSPACE)["workspaceOrError"]
         if result["__typename"] != "Workspace":
             raise DagsterGraphQLError(result.get("message", result["__typename"]))
-        return [
-            LocationStatus(
-                name=entry["name"],
-                load_status=entry["loadStatus"],
-                error=(entry.get("locationOrLoadError") or {}).get("message"),
-            )
-            for entry in result["locationEntries"]
-        ]
+        return [_location_status(entry) for entry in result["locationEntries"]]
 
     def reload_location(self, name: str) -> LocationStatus:
         """Ask the webserver to reconnect to a code location and report how that went."""
         entry = self.query(_RELOAD, {"name": name})["reloadRepositoryLocation"]
         if entry["__typename"] != "WorkspaceLocationEntry":
             raise DagsterGraphQLError(entry.get("message", entry["__typename"]))
-        return LocationStatus(
-            name=entry["name"],
-            load_status=entry["loadStatus"],
-            error=(entry.get("locationOrLoadError") or {}).get("message"),
-        )
+        return _location_status(entry)
 
     def daemon_health(self) -> dict[str, bool]:
         """Health of each required daemon, by daemon type."""
@@ -272,6 +261,14 @@ class DagsterClient:
                 text = error.get("message") or event.get("message") or ""
                 messages.append(f"{text.strip()} caused by: {cause.strip()}" if cause else text)
         return messages
+
+
+def _location_status(entry: dict[str, Any]) -> LocationStatus:
+    return LocationStatus(
+        name=entry["name"],
+        load_status=entry["loadStatus"],
+        error=(entry.get("locationOrLoadError") or {}).get("message"),
+    )
 
 
 def _entry_value(entry: dict[str, Any]) -> Any:
