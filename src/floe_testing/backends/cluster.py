@@ -1,12 +1,17 @@
 """Cluster backend: tests as Kubernetes Jobs on an existing cluster reached by a kubeconfig.
 
-The Job phase (``run_tests``) works on its own with a plan whose ``cluster`` options point at
-a reachable cluster with ``install=False``, so the kind backend reuses it after provisioning.
+start platform: the run's namespace (fresh unless ``--namespace``), then — unless
+``--no-install`` — ``helm upgrade --install`` of the chart with the tier's values file and
+profile, watched with fail-fast (``floe_testing.deploy``). run tests: the Job runner.
+teardown: the Job's objects, the release, the namespace this run created. The kind backend
+drives this same class once its Kind cluster is up and its images are loaded.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +23,10 @@ from floe_testing.ui import Ui
 if TYPE_CHECKING:
     from floe_testing.cluster.kube import Kube
     from floe_testing.cluster.manifest import JobSpec
+    from floe_testing.deploy.platform import Platform
+    from floe_testing.deploy.release import Release
+
+NO_JOB = "(none: the platform was not ready)"
 
 
 def run_namespace(plan: RunPlan) -> str:
@@ -41,10 +50,14 @@ class ClusterBackend(Backend):
     name = "cluster"
     summary = "existing cluster from a kubeconfig"
 
-    def __init__(self) -> None:
+    def __init__(self, platform_image: str | None = None) -> None:
+        """``platform_image``: the chart's Dagster image (default: $FLOE_TEST_PLATFORM_IMAGE)."""
+        self.platform_image = platform_image
         self.kube: Kube | None = None
         self.namespace = ""
+        self.namespace_created = False
         self.created: list[tuple[str, str, str | None]] = []
+        self.platform: Platform | None = None
         self.spec: JobSpec | None = None
         self.failure: InfrastructureError | None = None
         self.shard_logs: dict[int, list[str]] = {}
@@ -62,11 +75,7 @@ class ClusterBackend(Backend):
         from floe_testing.cluster.kube import Target, load_config
 
         if plan.cluster.install:
-            raise UsageError(
-                "the cluster backend cannot install the platform yet (no chart installer)",
-                "deploy the platform yourself and pass --no-install (with --namespace where it "
-                "runs), or use --backend kind",
-            )
+            self._release(plan)
         if plan.cluster.kubeconfig is None and default_kubeconfig() is None:
             raise UsageError(
                 "no kubeconfig: neither --kubeconfig, $KUBECONFIG nor ~/.kube/config",
@@ -75,15 +84,39 @@ class ClusterBackend(Backend):
         load_config(Target(plan.cluster.kubeconfig, plan.cluster.context))
 
     # --- phases ----------------------------------------------------------------------
-    def start_platform(self, plan: RunPlan, ui: Ui) -> None:
-        """With --no-install the platform is already there: connect and prepare the namespace."""
-        self._prepare(plan, ui)
+    def _release(self, plan: RunPlan) -> Release:
+        """What to install; a UsageError (exit 2) here comes before anything is created."""
+        from floe_testing.deploy.release import Release
 
-    def _prepare(self, plan: RunPlan, ui: Ui) -> Kube:
+        if plan.profile is None:
+            raise UsageError(f"the {plan.tier.name} tier has no platform profile to deploy",
+                             "pick a profile with --profile, or pass --no-install")
+        return Release.for_plan(plan, self.platform_image)
+
+    def start_platform(self, plan: RunPlan, ui: Ui) -> None:
+        """The namespace, then the chart (unless --no-install) until its workloads are ready."""
+        from floe_testing.deploy.platform import Platform
+
+        release = self._release(plan) if plan.cluster.install else None
+        kube = self._prepare(plan, ui, release.pod_security_level() if release else "restricted")
+        if release is None:
+            ui.info("--no-install: the platform is expected to be deployed already")
+            return
+        target = plan.cluster.kubeconfig or default_kubeconfig()
+        self.platform = Platform.connect(release, self.namespace, kube.client, target,
+                                         plan.cluster.context)
+        try:
+            self.platform.install(ui)
+        except InfrastructureError as exc:
+            self.failure = exc
+            raise
+
+    def _prepare(self, plan: RunPlan, ui: Ui, pod_security: str = "restricted") -> Kube:
         if self.kube is not None:
             return self.kube
         from floe_testing.cluster.kube import Kube, Target, TransportError
         from floe_testing.cluster.manifest import namespace_manifest
+        from floe_testing.deploy.release import with_pod_security
 
         kube = Kube(Target(plan.cluster.kubeconfig, plan.cluster.context))
         self.kube = kube
@@ -99,8 +132,9 @@ class ClusterBackend(Backend):
                 cause="namespace-missing",
             )
         if not exists:
-            kube.create(namespace_manifest(self.namespace, plan.run_id, plan.tier.name))
-            self.created.append(("Namespace", self.namespace, None))
+            kube.create(with_pod_security(
+                namespace_manifest(self.namespace, plan.run_id, plan.tier.name), pod_security))
+            self.namespace_created = True
             ui.step(f"created namespace {self.namespace} on {kube.server}")
         return kube
 
@@ -154,7 +188,8 @@ class ClusterBackend(Backend):
         return TestOutcome(verdict.exit_status, verdict.detail)
 
     def collect(self, plan: RunPlan, ui: Ui, failed: bool) -> None:
-        if not failed or self.kube is None or self.spec is None:
+        """On failure, the diagnostics bundle: of the Job's run, or of a platform not ready."""
+        if not failed or self.kube is None or (self.spec is None and self.platform is None):
             return
         from floe_testing.cluster.diagnostics import Bundle, Context
 
@@ -164,27 +199,35 @@ class ClusterBackend(Backend):
         else:
             cause, message = "tests", self.verdict_detail or "tests failed"
             hint = f"read the failures in {plan.junit_path} and the shard logs"
+        job = self.spec.job_name if self.spec else NO_JOB
         folder = Bundle(self.kube, plan.results_dir / "diagnostics").write(
-            Context(self.namespace, self.spec.job_name, cause, message, hint, self.shard_logs)
+            Context(self.namespace, job, cause, message, hint, self.shard_logs)
         )
         ui.info(f"diagnostics: {folder} (SUMMARY.md names the likely cause)")
 
     def teardown(self, plan: RunPlan, ui: Ui) -> None:
-        """Delete what this run created, newest first; one failure does not stop the rest."""
+        """The Job's objects newest first, the release, then the namespace this run created.
+
+        One failure does not stop the rest; all of them are reported together.
+        """
         if self.kube is None:
             return
-        left: list[str] = []
+        kube, left = self.kube, list[str]()
         try:
             for kind, name, namespace in reversed(self.created):
-                try:
-                    self.kube.delete(kind, name, namespace)
-                except Exception as exc:
-                    left.append(f"{kind} {name}: {exc}")
-            if self.created and not left:
+                _attempt(left, f"{kind} {name}", partial(kube.delete, kind, name, namespace))
+            if self.platform is not None:
+                _attempt(left, "helm uninstall", partial(self.platform.uninstall, ui))
+            if self.namespace_created:
+                ui.step(f"deleting namespace {self.namespace}")
+                _attempt(left, f"Namespace {self.namespace}",
+                         lambda: kube.delete("Namespace", self.namespace))
+            if (self.created or self.namespace_created) and not left:
                 ui.info(f"deleted what the run created in {self.namespace}")
         finally:
             self.created.clear()
-            self.kube.close()
+            self.namespace_created = False
+            self.disconnect()
         if left:
             raise InfrastructureError(
                 f"could not delete {'; '.join(left)}",
@@ -192,15 +235,35 @@ class ClusterBackend(Backend):
                 cause="teardown",
             )
 
+    def disconnect(self) -> None:
+        """Close the client without deleting anything (the kind backend deletes the cluster)."""
+        if self.kube is not None:
+            self.kube.close()
+            self.kube = None
+
     def keep_instructions(self, plan: RunPlan) -> str:
+        from floe_testing.deploy.platform import uninstall_command
+
         kubeconfig = f" --kubeconfig {plan.cluster.kubeconfig}" if plan.cluster.kubeconfig else ""
         context = f" --context {plan.cluster.context}" if plan.cluster.context else ""
         kubectl = f"kubectl{kubeconfig}{context} -n {self.namespace}"
         job = self.spec.job_name if self.spec else "<job>"
-        if any(kind == "Namespace" for kind, _, _ in self.created):
-            stop = f"kubectl{kubeconfig}{context} delete namespace {self.namespace}"
+        stops = []
+        if self.platform is not None and self.platform.installed:
+            stops.append(uninstall_command(self.namespace, plan.cluster.kubeconfig,
+                                           plan.cluster.context))
+        if self.namespace_created:
+            stops.append(f"kubectl{kubeconfig}{context} delete namespace {self.namespace}")
         else:
-            stop = f"{kubectl} delete job {job}"
+            stops.append(f"{kubectl} delete job {job}")
         return (
-            f"inspect: {kubectl} get pods,jobs\nlogs:    {kubectl} logs job/{job}\nstop:    {stop}"
+            f"inspect: {kubectl} get pods,jobs\nlogs:    {kubectl} logs job/{job}\n"
+            f"stop:    {'; '.join(stops)}"
         )
+
+
+def _attempt(errors: list[str], what: str, action: Callable[[], object]) -> None:
+    try:
+        action()
+    except Exception as exc:
+        errors.append(f"{what}: {exc}")

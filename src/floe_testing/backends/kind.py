@@ -1,11 +1,10 @@
 """Kind backend: an ephemeral (or reused) Kind cluster, the project's images, the chart, Jobs.
 
-start platform: cluster up (or reuse) while both images build -> load the images into the
-nodes -> the run's namespace -> ``helm upgrade --install`` while the platform's pods are
-watched with fail-fast. run tests: the cluster backend's Job runner against the private
-kubeconfig with the platform already installed. teardown: the Job runner's objects, the
-release, the namespace, and the cluster only if this run created it (and ``--keep`` and
-``--reuse-cluster`` are not set).
+What is Kind's own: preflight, cluster up (or reuse) while both images build, loading the
+images into the nodes, and deleting the cluster if this run created it (unless ``--keep`` or
+``--reuse-cluster``). Everything after — the run's namespace, ``helm upgrade --install``
+watched with fail-fast, the Job run, diagnostics, uninstall and namespace deletion — is the
+cluster backend driven against the private kubeconfig, with the images just built.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
     from floe_testing.kind.preflight import Toolchain
 
 T = TypeVar("T")
-PLATFORM_TIMEOUT = 600.0
 AVAILABILITY_TIMEOUT = 2.0
 
 
@@ -41,14 +39,10 @@ class KindBackend(Backend):
         self.tools: Toolchain | None = None
         self.cluster: KindCluster | None = None
         self.cluster_existed = True
-        self.namespace: str | None = None
-        self.namespace_created = False
-        self.installed = False
         self.images: list[BuiltImage] = []
         self.inner: ClusterBackend | None = None
         self.inner_plan: RunPlan | None = None
         self.steps: dict[str, float] = {}
-        self.failure: FloeTestError | None = None
 
     @classmethod
     def availability(cls) -> Availability:
@@ -66,8 +60,11 @@ class KindBackend(Backend):
         if plan.profile is None:
             raise UsageError(f"the {plan.tier.name} tier has no platform profile to deploy",
                              "run it with --backend local, or pick a profile with --profile")
+        from floe_testing.deploy.release import Release
         from floe_testing.kind.preflight import preflight
 
+        if plan.cluster.install:
+            Release.for_plan(plan)  # the chart and the tier's values file exist
         self.tools = preflight(plan)
 
     # --- start platform ---------------------------------------------------------------
@@ -97,55 +94,26 @@ class KindBackend(Backend):
             tools.engine, tools.info, tools.kind, cluster.name, [i.ref for i in self.images],
             registry))
         ui.info(f"images reach the nodes by {how}")
-        try:
-            self._deploy(plan, ui)
-        except FloeTestError as exc:
-            self.failure = exc
-            raise
+        self._deploy(plan, ui)
 
     def _deploy(self, plan: RunPlan, ui: Ui) -> None:
-        from floe_testing.backends.cluster import run_namespace
-        from floe_testing.cluster.manifest import namespace_manifest
-        from floe_testing.kind import deploy, images
-        from floe_testing.kind.helm import find_helm
-        from floe_testing.kind.readiness import wait_platform_ready
-
-        assert self.cluster is not None
-        client = deploy.client_for(self.cluster.kubeconfig)
-        namespace = run_namespace(plan)
-        self.namespace = namespace
-        release = deploy.Release.for_plan(plan, self._image_ref(images.PLATFORM.name))
-        if not plan.cluster.namespace:
-            deploy.create_namespace(client, namespace_manifest(namespace, plan.run_id,
-                                                               plan.tier.name),
-                                    release.pod_security_level())
-            self.namespace_created = True
-        if not plan.cluster.install:
-            ui.info("--no-install: the platform is expected to be deployed already")
-            return
-        helm = find_helm(self.cluster.kubeconfig)
-        ui.step(f"helm upgrade --install {deploy.RELEASE} ({helm.name}) into {namespace}, "
-                f"profile {release.values['profile']}; watching the platform's pods")
-        self.installed = True
-        install = release.install(helm, namespace)
-        self._timed(ui, "deploy platform", lambda: wait_platform_ready(
-            lambda: deploy.observe(client, namespace), install, timeout=PLATFORM_TIMEOUT))
-
-    # --- run tests, collect, teardown -------------------------------------------------------
-
-    def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+        """The cluster backend from here on, pointed at Kind with the images just built."""
         from floe_testing.backends.cluster import ClusterBackend
         from floe_testing.kind import images
 
         assert self.cluster is not None
-        assert self.namespace is not None
         options = dataclasses.replace(
             plan.cluster, kubeconfig=self.cluster.kubeconfig, context=None,
-            namespace=self.namespace, image=plan.cluster.image or self._image_ref(
-                images.RUNNER.name), install=False)
-        self.inner_plan = dataclasses.replace(plan, cluster=options)
-        self.inner = ClusterBackend()
-        self.inner.start_platform(self.inner_plan, ui)
+            image=plan.cluster.image or self._image_ref(images.RUNNER.name))
+        inner_plan = self.inner_plan = dataclasses.replace(plan, cluster=options)
+        inner = self.inner = ClusterBackend(platform_image=self._image_ref(images.PLATFORM.name))
+        self._timed(ui, "deploy platform", lambda: inner.start_platform(inner_plan, ui))
+
+    # --- run tests, collect, teardown -------------------------------------------------------
+
+    def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+        assert self.inner is not None
+        assert self.inner_plan is not None
         return self.inner.run_tests(self.inner_plan, ui)
 
     def collect(self, plan: RunPlan, ui: Ui, failed: bool) -> None:
@@ -155,48 +123,18 @@ class KindBackend(Backend):
             encoding="utf-8")
         if self.inner is not None and self.inner_plan is not None:
             self.inner.collect(self.inner_plan, ui, failed)
-        elif failed and self.cluster is not None and self.namespace is not None:
-            self._platform_diagnostics(plan, ui)
-
-    def _platform_diagnostics(self, plan: RunPlan, ui: Ui) -> None:
-        """The Job runner's diagnostics bundle for a platform that never became ready."""
-        from floe_testing.cluster.diagnostics import Bundle, Context
-        from floe_testing.cluster.kube import Kube, Target
-
-        assert self.cluster is not None
-        assert self.namespace is not None
-        error = self.failure
-        cause = getattr(error, "cause", "platform") if error else "platform"
-        kube = Kube(Target(self.cluster.kubeconfig, None))
-        try:
-            folder = Bundle(kube, plan.results_dir / "diagnostics").write(Context(
-                self.namespace, "(none: the platform was not ready)", cause,
-                error.message if error else "the platform was not ready",
-                (error.hint or "") if error else ""))
-        finally:
-            kube.close()
-        ui.info(f"diagnostics: {folder} (SUMMARY.md names the likely cause)")
 
     def teardown(self, plan: RunPlan, ui: Ui) -> None:
-        from floe_testing.kind import deploy
-        from floe_testing.kind.helm import find_helm
-
+        """A cluster this run created goes whole; otherwise the cluster backend cleans up."""
         errors: list[str] = []
-        inner, inner_plan = self.inner, self.inner_plan
-        if inner is not None and inner_plan is not None:
-            _attempt(errors, "test Job cleanup", lambda: inner.teardown(inner_plan, ui))
-        cluster, namespace = self.cluster, self.namespace
+        inner, inner_plan, cluster = self.inner, self.inner_plan, self.cluster
         delete_cluster = (cluster is not None and not self.cluster_existed
                           and not plan.cluster.reuse_cluster)
-        if cluster is not None and namespace is not None and not delete_cluster:
-            if self.installed:
-                ui.step(f"helm uninstall {deploy.RELEASE} from {namespace}")
-                _attempt(errors, "helm uninstall",
-                         lambda: find_helm(cluster.kubeconfig).uninstall(deploy.RELEASE, namespace))
-            if self.namespace_created:
-                ui.step(f"deleting namespace {namespace}")
-                _attempt(errors, "namespace deletion", lambda: deploy.delete_namespace(
-                    deploy.client_for(cluster.kubeconfig), namespace))
+        if inner is not None and inner_plan is not None:
+            if delete_cluster:
+                inner.disconnect()
+            else:
+                _attempt(errors, "cleanup", lambda: inner.teardown(inner_plan, ui))
         if delete_cluster and cluster is not None and cluster.exists():
             ui.step(f"deleting Kind cluster {cluster.name} (created by this run)")
             _attempt(errors, "cluster deletion", cluster.down)
@@ -209,16 +147,19 @@ class KindBackend(Backend):
             raise InfrastructureError("; ".join(errors), "see the messages above")
 
     def keep_instructions(self, plan: RunPlan) -> str:
+        from floe_testing.deploy.platform import uninstall_command
+
         if self.cluster is None:
             return ""
-        kubeconfig, namespace = self.cluster.kubeconfig, self.namespace or "<namespace>"
+        kubeconfig = self.cluster.kubeconfig
+        namespace = self.inner.namespace if self.inner and self.inner.namespace else "<namespace>"
         return "\n".join([
             f"Kind cluster {self.cluster.name}, namespace {namespace}:",
             f"  export KUBECONFIG={kubeconfig}",
             f"  kubectl -n {namespace} get pods",
             f"  kubectl -n {namespace} port-forward svc/dagster-webserver 3000:3000",
             "stop it:",
-            f"  helm uninstall floe-platform -n {namespace} --kubeconfig {kubeconfig}; "
+            f"  {uninstall_command(namespace, kubeconfig, None)}; "
             f"kubectl delete namespace {namespace}",
             f"  floe-test cluster down --name {self.cluster.name}",
         ])
@@ -226,8 +167,11 @@ class KindBackend(Backend):
     # --- helpers ------------------------------------------------------------------------
 
     def _preflight(self, plan: RunPlan) -> Toolchain:
+        from floe_testing.deploy.release import Release
         from floe_testing.kind.preflight import preflight
 
+        if plan.cluster.install:
+            Release.for_plan(plan)  # the chart and the tier's values file exist
         self.tools = preflight(plan)
         return self.tools
 

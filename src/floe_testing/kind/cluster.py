@@ -100,7 +100,7 @@ class KindCluster:
         """The API answers and the ``default`` ServiceAccount exists (pods need it)."""
         from lightkube.resources.core_v1 import ServiceAccount
 
-        from floe_testing.kind.deploy import client_for
+        from floe_testing.deploy.release import client_for
 
         client = client_for(self.kubeconfig)
 

@@ -11,8 +11,8 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_testing.deploy.tools import Tool, which
 from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.kind.tools import Tool, which
 
 ENGINES = ("docker", "podman")
 ENGINE_ENV = "FLOE_TEST_ENGINE"

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_testing.deploy.tools import Tool, which
 from floe_testing.kind.engine import ContainerEngine, EngineInfo
 from floe_testing.kind.kindcli import KindCli
-from floe_testing.kind.tools import Tool, which
 
 REGISTRY_ENV = "FLOE_TEST_REGISTRY"
 _SKIP = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from floe_testing.kind.tools import Tool, which
+from floe_testing.deploy.tools import Tool, which
 
 KIND_VERSION = "v0.30.0"
 INSTALL_HINT = (

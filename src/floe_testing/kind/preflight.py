@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 
+from floe_testing.deploy.tools import which
 from floe_testing.errors import UsageError
 from floe_testing.kind import engine as engines
 from floe_testing.kind.engine import ContainerEngine, EngineInfo
 from floe_testing.kind.kindcli import INSTALL_HINT as KIND_INSTALL_HINT
 from floe_testing.kind.kindcli import KindCli
-from floe_testing.kind.tools import which
 from floe_testing.plan import RunPlan
 
 GIB = 1024**3

@@ -14,7 +14,7 @@ TESTS = Path(__file__).resolve().parents[2]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from unit.kind.standins import StandIns, install  # noqa: E402
+from harness.standins import StandIns, install  # noqa: E402
 
 REPO = TESTS.parent
 FLOE_TEST = Path(sys.executable).parent / "floe-test"

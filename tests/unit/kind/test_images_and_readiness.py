@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from floe_testing.errors import InfrastructureError
-from floe_testing.kind import images
-from floe_testing.kind.engine import EngineInfo
-from floe_testing.kind.readiness import (
+from floe_testing.deploy.readiness import (
     PULL_GRACE,
     UNSCHEDULABLE_GRACE,
     PodJudge,
     Snapshot,
     wait_platform_ready,
 )
+from floe_testing.errors import InfrastructureError
+from floe_testing.kind import images
+from floe_testing.kind.engine import EngineInfo
 
 
 def _git(root: Path, *args: str) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from harness.standins import StandIns
 from unit.kind.conftest import floe_test
-from unit.kind.standins import StandIns
 
 
 def _run(standins: StandIns, emulated: Any, suite: Path, tmp_path: Path,

@@ -15,8 +15,8 @@ from typing import IO, Any, Protocol
 
 import yaml
 
+from floe_testing.deploy.tools import Tool, which
 from floe_testing.errors import InfrastructureError
-from floe_testing.kind.tools import Tool, which
 
 INSTALL_TIMEOUT = 600
 UNINSTALL_TIMEOUT = 300.0
@@ -86,13 +86,19 @@ class _ProcessInstall:
 
 
 class HelmBinary:
-    """The ``helm`` CLI (v3 or v4), pointed at the run's private kubeconfig."""
+    """The ``helm`` CLI (v3 or v4), pointed at the run's kubeconfig and context."""
 
     name = "helm"
 
-    def __init__(self, tool: Tool, kubeconfig: Path) -> None:
+    def __init__(self, tool: Tool, kubeconfig: Path | None, context: str | None = None) -> None:
         self.tool = tool
         self.kubeconfig = kubeconfig
+        self.context = context
+
+    def _target(self) -> list[str]:
+        """``--kubeconfig``/``--kube-context`` when given; else helm's own defaults apply."""
+        argv = ["--kubeconfig", str(self.kubeconfig)] if self.kubeconfig else []
+        return argv + (["--kube-context", self.context] if self.context else [])
 
     def upgrade_install(self, release: str, chart: Path, namespace: str,
                         values_files: list[Path], values: dict[str, Any]) -> Install:
@@ -102,8 +108,7 @@ class HelmBinary:
             yaml.safe_dump(values, handle, sort_keys=True)
         overrides = Path(handle.name)
         argv = [self.tool.path, "upgrade", "--install", release, str(chart),
-                "--namespace", namespace, "--kubeconfig", str(self.kubeconfig),
-                "--timeout", f"{INSTALL_TIMEOUT}s"]
+                "--namespace", namespace, *self._target(), "--timeout", f"{INSTALL_TIMEOUT}s"]
         for path in [*values_files, overrides]:
             argv += ["--values", str(path)]
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _ProcessInstall.result
@@ -112,8 +117,8 @@ class HelmBinary:
 
     def uninstall(self, release: str, namespace: str) -> None:
         self.tool.run(
-            ["uninstall", release, "--namespace", namespace, "--kubeconfig",
-             str(self.kubeconfig), "--ignore-not-found", "--wait", "--timeout", "120s"],
+            ["uninstall", release, "--namespace", namespace, *self._target(),
+             "--ignore-not-found", "--wait", "--timeout", "120s"],
             timeout=UNINSTALL_TIMEOUT, what=f"helm uninstall {release}",
         )
 
@@ -163,13 +168,15 @@ class HelmSdk:
 
     name = "helm-python-sdk"
 
-    def __init__(self, kubeconfig: Path) -> None:
+    def __init__(self, kubeconfig: Path | None, context: str | None = None) -> None:
         self.kubeconfig = kubeconfig
+        self.context = context
 
     def _config(self, namespace: str) -> Any:
         import helm_python
 
-        return helm_python.Config(kubeconfig_path=self.kubeconfig, namespace=namespace)
+        return helm_python.Config(kubeconfig_path=self.kubeconfig, kube_context=self.context,
+                                  namespace=namespace)
 
     def upgrade_install(self, release: str, chart: Path, namespace: str,
                         values_files: list[Path], values: dict[str, Any]) -> Install:
@@ -206,8 +213,9 @@ class HelmSdk:
             ) from exc
 
 
-def find_helm(kubeconfig: Path) -> Helm:
+def find_helm(kubeconfig: Path | None, context: str | None = None) -> Helm:
+    """The binary on PATH (stand-ins in tests too), else the SDK: no helm install needed."""
     path = which("helm")
     if path is not None:
-        return HelmBinary(Tool("helm", path), kubeconfig)
-    return HelmSdk(kubeconfig)
+        return HelmBinary(Tool("helm", path), kubeconfig, context)
+    return HelmSdk(kubeconfig, context)

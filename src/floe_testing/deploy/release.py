@@ -1,4 +1,4 @@
-"""Deploy the platform chart into the run's namespace and observe what it created.
+"""What to install for a run (chart, values file, profile, platform image), and the namespace.
 
 The namespace is created here (labelled for Pod Security from the chart's values, as the
 chart asks) so that it exists before ``helm upgrade --install`` and is deleted with
@@ -7,15 +7,18 @@ everything in it at teardown. One release per namespace, named ``RELEASE``.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from floe_testing.errors import InfrastructureError
-from floe_testing.kind.helm import Helm, Install, deep_merge
-from floe_testing.kind.readiness import Snapshot
+from floe_testing.deploy.helm import Helm, Install, deep_merge
+from floe_testing.deploy.readiness import Snapshot
+from floe_testing.errors import InfrastructureError, UsageError
 from floe_testing.plan import RunPlan
 
 if TYPE_CHECKING:
@@ -23,7 +26,18 @@ if TYPE_CHECKING:
 
 RELEASE = "floe-platform"
 CHART_DIR = Path("charts") / "floe-platform"
-TEST_VALUES = "values-test.yaml"
+# The chart's values file per tier, on top of values.yaml: ephemeral clusters get small,
+# fast-probing test values; the persistent staging cluster production-like ones. A tier not
+# listed here deploys with DEFAULT_VALUES.
+VALUES_BY_TIER: Mapping[str, str] = MappingProxyType({
+    "integration": "values-test.yaml",
+    "e2e": "values-test.yaml",
+    "staging": "values-staging.yaml",
+})
+DEFAULT_VALUES = "values-test.yaml"
+# The profile the chart's `minimal: true` shorthand (the seed's `--set minimal=true`) selects.
+MINIMAL_PROFILE = "minimal"
+PLATFORM_IMAGE_ENV = "FLOE_TEST_PLATFORM_IMAGE"
 PSA_MODES = ("enforce", "audit", "warn")
 
 
@@ -53,15 +67,29 @@ class Release:
     values: dict[str, Any]
 
     @classmethod
-    def for_plan(cls, plan: RunPlan, platform_image: str | None) -> Release:
+    def for_plan(cls, plan: RunPlan, platform_image: str | None = None) -> Release:
+        """The tier's values file and profile; the platform image given, else from the env.
+
+        Raises UsageError (nothing created yet) when the chart or the values file is missing
+        or the image reference has no tag.
+        """
         chart = plan.project.root / CHART_DIR
-        files = tuple(p for p in (chart / TEST_VALUES,) if p.is_file())
-        values: dict[str, Any] = {"profile": plan.profile.name if plan.profile else "minimal"}
-        if platform_image:
-            repository, tag = split_ref(platform_image)
+        values_file = chart / VALUES_BY_TIER.get(plan.tier.name, DEFAULT_VALUES)
+        if not values_file.is_file():
+            raise UsageError(f"the chart's values file {values_file} does not exist",
+                             f"run floe-test from the project's checkout (it holds {CHART_DIR})")
+        profile = plan.profile.name if plan.profile else MINIMAL_PROFILE
+        values: dict[str, Any] = {"profile": profile, "minimal": profile == MINIMAL_PROFILE}
+        image = platform_image or os.environ.get(PLATFORM_IMAGE_ENV) or None
+        if image:
+            try:
+                repository, tag = split_ref(image)
+            except ValueError as exc:
+                raise UsageError(str(exc), f"give the platform image as REPOSITORY:TAG "
+                                           f"(${PLATFORM_IMAGE_ENV})") from exc
             values["dagster"] = {"image": {"repository": repository, "tag": tag,
                                            "pullPolicy": "IfNotPresent"}}
-        return cls(chart, files, values)
+        return cls(chart, (values_file,), values)
 
     def pod_security_level(self) -> str:
         """``podSecurity.level`` after values.yaml, the values files and the overrides."""
@@ -78,24 +106,12 @@ class Release:
                                     self.values)
 
 
-def create_namespace(client: Client, manifest: dict[str, Any], pod_security: str) -> None:
-    from lightkube import codecs
-
+def with_pod_security(manifest: dict[str, Any], level: str) -> dict[str, Any]:
+    """The Namespace manifest labelled ``pod-security.kubernetes.io/<mode>: level``."""
     labels = manifest.setdefault("metadata", {}).setdefault("labels", {})
     for mode in PSA_MODES:
-        labels[f"pod-security.kubernetes.io/{mode}"] = pod_security
-    client.create(codecs.from_dict(manifest))
-
-
-def delete_namespace(client: Client, name: str) -> None:
-    from lightkube import ApiError
-    from lightkube.resources.core_v1 import Namespace
-
-    try:
-        client.delete(Namespace, name)
-    except ApiError as exc:
-        if exc.status.code != 404:
-            raise
+        labels[f"pod-security.kubernetes.io/{mode}"] = level
+    return manifest
 
 
 def observe(client: Client, namespace: str) -> Snapshot:

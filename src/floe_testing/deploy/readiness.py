@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx2
 
+from floe_testing.deploy.helm import Install
 from floe_testing.errors import InfrastructureError
-from floe_testing.kind.helm import Install
 from floe_testing.polling import WaitTimeout, wait_for
 
 PULL_ERRORS = frozenset({"ErrImagePull", "ImagePullBackOff"})
@@ -83,13 +83,13 @@ class PodJudge:
                               "check the image reference and the Secrets/ConfigMaps it uses")
         if reason in PULL_ERRORS and self._lasted((pod, cname + ":pull"), PULL_GRACE):
             return PodProblem(pod, reason, f"container {cname} cannot pull {image}: {message}",
-                              "images built by floe-test are loaded into Kind; for other images "
-                              "check the name and that the nodes can reach the registry")
+                              "check the image name and that the nodes can reach its registry "
+                              "(the kind backend loads the images it builds into the nodes)")
         last = (container.get("lastState") or {}).get("terminated") or {}
         if last.get("reason") == "OOMKilled" or (state.get("terminated") or {}).get(
                 "reason") == "OOMKilled":
             return PodProblem(pod, "OOMKilled", f"container {cname} ran out of memory",
-                              "raise its memory limit in the chart's values-test.yaml")
+                              "raise its memory limit in the tier's values file of the chart")
         if int(container.get("restartCount", 0)) >= RESTART_LIMIT:
             return PodProblem(pod, "CrashLoopBackOff",
                               f"container {cname} restarted {container['restartCount']} times "

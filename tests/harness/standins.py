@@ -1,10 +1,11 @@
-"""Stand-in ``docker``, ``kind`` and ``helm`` executables for the kind backend's tests.
+"""Stand-in ``docker``, ``kind`` and ``helm`` executables for the kind and cluster backends.
 
 Each is a small Python script placed first on PATH. It appends its argv to a JSON-lines call
 log and behaves as the scenario in ``state.json`` says (daemon state, memory, image store,
 clusters, failures). The stand-in ``kind`` hands out the emulated cluster's kubeconfig; the
 stand-in ``helm`` creates the platform's Deployments (and, for a failure scenario, a broken
-Pod) in the emulator through that kubeconfig with lightkube, as a real chart install would.
+Pod) in the emulator through the kubeconfig it is given with lightkube, as a real chart
+install would, and ``helm uninstall`` deletes them again.
 """
 
 from __future__ import annotations
@@ -90,16 +91,21 @@ else:
 '''
 
 HELM = r'''
+def client():
+    from lightkube import Client, KubeConfig
+    config = KubeConfig.from_file(opt("--kubeconfig"))
+    return Client(config.get(context_name=opt("--kube-context")) if opt("--kube-context")
+                  else config)
+namespace = opt("--namespace")
 if args[:2] == ["upgrade", "--install"]:
     import yaml
-    from lightkube import Client, KubeConfig, codecs
-    namespace = opt("--namespace")
+    from lightkube import codecs
     values = [yaml.safe_load(Path(p).read_text())
               for i, p in enumerate(args) if args[i - 1] == "--values"]
     (HOME / "values.json").write_text(json.dumps(values))
-    client = Client(KubeConfig.from_file(opt("--kubeconfig")))
+    api = client()
     for name in STATE.get("workloads", ["dagster-webserver", "dagster-daemon"]):
-        client.create(codecs.from_dict({
+        api.create(codecs.from_dict({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": name, "namespace": namespace},
             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
@@ -108,7 +114,7 @@ if args[:2] == ["upgrade", "--install"]:
             "status": {"replicas": 1, "readyReplicas": 0 if STATE.get("broken_pod") else 1}}))
     broken = STATE.get("broken_pod")
     if broken:
-        client.create(codecs.from_dict({
+        api.create(codecs.from_dict({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "dagster-webserver-abc", "namespace": namespace},
             "spec": {"containers": [{"name": "webserver", "image": "floe-platform:x"}]},
@@ -119,7 +125,15 @@ if args[:2] == ["upgrade", "--install"]:
     if fails("helm"):
         fail("Error: INSTALLATION FAILED: chart requires kubeVersion >=1.29.0-0")
 elif args[:1] == ["uninstall"]:
-    pass
+    from lightkube import ApiError
+    from lightkube.resources.apps_v1 import Deployment
+    api = client()
+    for name in STATE.get("workloads", ["dagster-webserver", "dagster-daemon"]):
+        try:
+            api.delete(Deployment, name, namespace=namespace)
+        except ApiError as exc:
+            if exc.status.code != 404:
+                raise
 else:
     fail("stand-in helm: unexpected " + " ".join(args), 64)
 '''
