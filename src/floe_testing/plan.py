@@ -21,6 +21,7 @@ class ClusterOptions:
     context: str | None = None
     namespace: str | None = None
     image: str | None = None
+    platform_image: str | None = None
     install: bool = True
     reuse_cluster: bool = False
 

@@ -32,3 +32,11 @@ Namespace = Annotated[
 Image = Annotated[
     str | None, typer.Option(help="Test-runner image reference.", rich_help_panel=CLUSTER)
 ]
+PlatformImage = Annotated[
+    str | None,
+    typer.Option(
+        help="Dagster platform image REPOSITORY:TAG the chart installs "
+        "(default: $FLOE_TEST_PLATFORM_IMAGE, else the chart's).",
+        rich_help_panel=CLUSTER,
+    ),
+]

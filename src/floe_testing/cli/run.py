@@ -36,6 +36,7 @@ def run(
     ] = None,
     namespace: options.Namespace = None,
     image: options.Image = None,
+    platform_image: options.PlatformImage = None,
     no_install: Annotated[
         bool,
         typer.Option(
@@ -87,6 +88,7 @@ def run(
             context=context,
             namespace=namespace,
             image=image,
+            platform_image=platform_image,
             install=not no_install,
             reuse_cluster=reuse_cluster,
         ),

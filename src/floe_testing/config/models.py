@@ -135,6 +135,8 @@ DEFAULT_RESOURCES = Resources(
 
 
 class Tier(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=_kebab)
+
     name: str = ""
     description: str = ""
     path: str
@@ -144,6 +146,9 @@ class Tier(_Model):
     shards: Annotated[int, Field(ge=1, le=64)] = 1
     ci: CiBudget | None = None
     resources: Resources = DEFAULT_RESOURCES
+    chart_values: Annotated[
+        str, Field(description="the chart's values file (in charts/floe-platform) for this tier")
+    ] = "values-test.yaml"
 
 
 class FloeTestConfig(_Model):

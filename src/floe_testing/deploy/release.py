@@ -8,10 +8,8 @@ everything in it at teardown. One release per namespace, named ``RELEASE``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -26,15 +24,6 @@ if TYPE_CHECKING:
 
 RELEASE = "floe-platform"
 CHART_DIR = Path("charts") / "floe-platform"
-# The chart's values file per tier, on top of values.yaml: ephemeral clusters get small,
-# fast-probing test values; the persistent staging cluster production-like ones. A tier not
-# listed here deploys with DEFAULT_VALUES.
-VALUES_BY_TIER: Mapping[str, str] = MappingProxyType({
-    "integration": "values-test.yaml",
-    "e2e": "values-test.yaml",
-    "staging": "values-staging.yaml",
-})
-DEFAULT_VALUES = "values-test.yaml"
 # The profile the chart's `minimal: true` shorthand (the seed's `--set minimal=true`) selects.
 MINIMAL_PROFILE = "minimal"
 PLATFORM_IMAGE_ENV = "FLOE_TEST_PLATFORM_IMAGE"
@@ -74,13 +63,18 @@ class Release:
         or the image reference has no tag.
         """
         chart = plan.project.root / CHART_DIR
-        values_file = chart / VALUES_BY_TIER.get(plan.tier.name, DEFAULT_VALUES)
+        values_file = chart / plan.tier.chart_values  # [tool.floe-test.tiers.*] chart-values
         if not values_file.is_file():
             raise UsageError(f"the chart's values file {values_file} does not exist",
                              f"run floe-test from the project's checkout (it holds {CHART_DIR})")
         profile = plan.profile.name if plan.profile else MINIMAL_PROFILE
         values: dict[str, Any] = {"profile": profile, "minimal": profile == MINIMAL_PROFILE}
-        image = platform_image or os.environ.get(PLATFORM_IMAGE_ENV) or None
+        image = (
+            platform_image
+            or plan.cluster.platform_image
+            or os.environ.get(PLATFORM_IMAGE_ENV)
+            or None
+        )
         if image:
             try:
                 repository, tag = split_ref(image)

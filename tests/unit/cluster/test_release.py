@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from floe_testing.chart.engine import render
 from floe_testing.config import load_project
 from floe_testing.deploy.release import PLATFORM_IMAGE_ENV, Release, with_pod_security
 from floe_testing.errors import UsageError
-from floe_testing.plan import RunPlan, resolve_profile, resolve_tier
+from floe_testing.plan import ClusterOptions, RunPlan, resolve_profile, resolve_tier
 
 PROJECT = load_project()
 
@@ -59,6 +61,15 @@ def test_platform_image_from_argument_or_environment(monkeypatch: pytest.MonkeyP
                         "pullPolicy": "IfNotPresent"}
     given = Release.for_plan(_plan("integration"), "floe-platform:git-abc").values
     assert given["dagster"]["image"]["tag"] == "git-abc"
+
+
+def test_platform_image_option_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PLATFORM_IMAGE_ENV, "floe-platform:from-env")
+    plan = dataclasses.replace(
+        _plan("integration"),
+        cluster=ClusterOptions(platform_image="floe-platform:from-option"),
+    )
+    assert Release.for_plan(plan).values["dagster"]["image"]["tag"] == "from-option"
 
 
 def test_platform_image_without_tag_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
