@@ -64,6 +64,7 @@ def suite_on_running_platform(results: Path) -> tuple[float, float]:
     try:
         backend.start_platform(plan, ui)
         ready = time.perf_counter() - started
+        backend._stop_pytest()  # the tier's own early-started suite: only ours runs below
         begin = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "pytest", tier.path, "-q", "-p", "no:cacheprovider"],

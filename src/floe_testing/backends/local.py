@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 READY_TIMEOUT = 90.0
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
-STOP_GRACE = 0.5
+STOP_GRACE = 0.2
 
 
 def free_ports(count: int) -> list[int]:
