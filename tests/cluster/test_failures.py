@@ -12,7 +12,7 @@ from harness.cli import assert_nothing_left, run_cli, write_suite
 from harness.cluster import EmulatedCluster
 
 SUITE = {"test_a.py": "".join(f"def test_{i}():\n    assert True\n" for i in range(3))}
-SLOW = {"test_slow.py": "import time\ndef test_hangs():\n    time.sleep(60)\n"}
+SLOW = {"test_slow.py": "import threading\ndef test_hangs():\n    threading.Event().wait(60)\n"}
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,12 @@ def test_prints_the_framing_markers():
 """
 PASSING = "".join(f"def test_pass_{i}():\n    assert True\n" for i in range(4))
 GATE = """
-import os, time
+import os
+from floe_testing.polling import wait_for
 def test_gate():
     print("gate-waiting", flush=True)
     gate = os.path.join(os.path.dirname(__file__), "gate")
-    deadline = time.monotonic() + 30
-    while not os.path.exists(gate) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert os.path.exists(gate)
+    wait_for(lambda: os.path.exists(gate), timeout=30, interval=0.05, description="the gate file")
     print("gate-passed", flush=True)
 """
 
