@@ -22,8 +22,19 @@ def main(runs: int) -> None:
         results = Path(tmp) / "results"
         for _ in range(runs):
             start = time.perf_counter()
-            done = subprocess.run([str(FLOE_TEST), "run", "integration", "--backend", "kind",
-                                   "--results-dir", str(results)], capture_output=True, check=False)
+            done = subprocess.run(
+                [
+                    str(FLOE_TEST),
+                    "run",
+                    "integration",
+                    "--backend",
+                    "kind",
+                    "--results-dir",
+                    str(results),
+                ],
+                capture_output=True,
+                check=False,
+            )
             times.append(time.perf_counter() - start)
             codes.add(done.returncode)
         created = results.exists()

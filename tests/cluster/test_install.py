@@ -28,13 +28,39 @@ def helm(tmp_path: Path) -> StandIns:
     return install(tmp_path / "standins")
 
 
-def _run(cluster: EmulatedCluster, helm: StandIns, suite: Path, results: Path, *options: str,
-         env: dict[str, str] | None = None) -> tuple[int, str]:
-    command = [FLOE_TEST, "run", "integration", "--backend", "cluster",
-               "--kubeconfig", str(cluster.kubeconfig), "--suite", str(suite),
-               "--results-dir", str(results), *options, "--", *FAST_PYTEST]
-    done = subprocess.run(command, cwd=REPO_ROOT, env={**helm.env(tools=("helm",)), **(env or {})},
-                          capture_output=True, text=True, timeout=120, check=False)
+def _run(
+    cluster: EmulatedCluster,
+    helm: StandIns,
+    suite: Path,
+    results: Path,
+    *options: str,
+    env: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    command = [
+        FLOE_TEST,
+        "run",
+        "integration",
+        "--backend",
+        "cluster",
+        "--kubeconfig",
+        str(cluster.kubeconfig),
+        "--suite",
+        str(suite),
+        "--results-dir",
+        str(results),
+        *options,
+        "--",
+        *FAST_PYTEST,
+    ]
+    done = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env={**helm.env(tools=("helm",)), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return done.returncode, done.stdout + done.stderr
 
 
@@ -56,15 +82,25 @@ def _opt(argv: list[str], name: str) -> str:
     return argv[argv.index(name) + 1]
 
 
-def test_installs_runs_and_leaves_nothing(cluster: EmulatedCluster, helm: StandIns,
-                                          suite_dir: Path, tmp_path: Path) -> None:
+def test_installs_runs_and_leaves_nothing(
+    cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path
+) -> None:
     suite = write_suite(suite_dir, SUITE)
-    code, output = _run(cluster, helm, suite, tmp_path / "results",
-                        env={"FLOE_TEST_PLATFORM_IMAGE": "registry.example/floe-platform:v7"})
+    code, output = _run(
+        cluster,
+        helm,
+        suite,
+        tmp_path / "results",
+        env={"FLOE_TEST_PLATFORM_IMAGE": "registry.example/floe-platform:v7"},
+    )
     assert code == 0, output
     upgrade, uninstall = _helm_calls(helm)
-    assert upgrade[:4] == ["upgrade", "--install", "floe-platform",
-                           str(REPO_ROOT / "charts" / "floe-platform")]
+    assert upgrade[:4] == [
+        "upgrade",
+        "--install",
+        "floe-platform",
+        str(REPO_ROOT / "charts" / "floe-platform"),
+    ]
     namespace = _opt(upgrade, "--namespace")
     assert namespace.startswith("floe-test-integration-")
     assert _opt(upgrade, "--kubeconfig") == str(cluster.kubeconfig)
@@ -86,13 +122,23 @@ def test_installs_runs_and_leaves_nothing(cluster: EmulatedCluster, helm: StandI
 
 
 def test_given_namespace_keeps_the_namespace_but_not_the_release(
-        cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path) -> None:
+    cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path
+) -> None:
     assert cluster.api is not None
-    cluster.call(cluster.api.put(NAMESPACES, {
-        "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-ns"},
-        "status": {"phase": "Active"}}))
-    code, output = _run(cluster, helm, write_suite(suite_dir, SUITE), tmp_path / "results",
-                        "--namespace", "team-ns")
+    cluster.call(
+        cluster.api.put(
+            NAMESPACES,
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "team-ns"},
+                "status": {"phase": "Active"},
+            },
+        )
+    )
+    code, output = _run(
+        cluster, helm, write_suite(suite_dir, SUITE), tmp_path / "results", "--namespace", "team-ns"
+    )
     assert code == 0, output
     assert [_opt(call, "--namespace") for call in _helm_calls(helm)] == ["team-ns", "team-ns"]
     assert _deployments(cluster) == []  # uninstalled
@@ -101,13 +147,21 @@ def test_given_namespace_keeps_the_namespace_but_not_the_release(
     assert cluster.objects("serviceaccounts") == []
 
 
-@pytest.mark.parametrize(("state", "cause"), [
-    pytest.param({"fail": ["helm"], "workloads": []}, "INSTALLATION FAILED", id="helm-fails"),
-    pytest.param({"broken_pod": "InvalidImageName"}, "InvalidImageName", id="broken-pod"),
-])
+@pytest.mark.parametrize(
+    ("state", "cause"),
+    [
+        pytest.param({"fail": ["helm"], "workloads": []}, "INSTALLATION FAILED", id="helm-fails"),
+        pytest.param({"broken_pod": "InvalidImageName"}, "InvalidImageName", id="broken-pod"),
+    ],
+)
 def test_failing_install_exits_3_with_diagnostics_and_cleans_up(
-        cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path,
-        state: dict[str, Any], cause: str) -> None:
+    cluster: EmulatedCluster,
+    helm: StandIns,
+    suite_dir: Path,
+    tmp_path: Path,
+    state: dict[str, Any],
+    cause: str,
+) -> None:
     helm.set(**state)
     results = tmp_path / "results"
     code, output = _run(cluster, helm, write_suite(suite_dir, SUITE), results)
@@ -123,9 +177,15 @@ def test_failing_install_exits_3_with_diagnostics_and_cleans_up(
 
 
 def test_bad_platform_image_is_a_usage_error_before_anything_is_created(
-        cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path) -> None:
-    code, output = _run(cluster, helm, write_suite(suite_dir, SUITE), tmp_path / "results",
-                        env={"FLOE_TEST_PLATFORM_IMAGE": "registry.example/floe-platform"})
+    cluster: EmulatedCluster, helm: StandIns, suite_dir: Path, tmp_path: Path
+) -> None:
+    code, output = _run(
+        cluster,
+        helm,
+        write_suite(suite_dir, SUITE),
+        tmp_path / "results",
+        env={"FLOE_TEST_PLATFORM_IMAGE": "registry.example/floe-platform"},
+    )
     assert code == 2, output
     assert "has no tag" in output
     assert helm.calls() == []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_COMMON = r'''
+_COMMON = r"""
 import json, os, sys
 from pathlib import Path
 HOME = Path(os.environ["FAKE_HOME"])
@@ -32,9 +32,9 @@ def opt(name):
     return args[args.index(name) + 1] if name in args else None
 def fails(step):
     return step in STATE.get("fail", [])
-'''
+"""
 
-DOCKER = r'''
+DOCKER = r"""
 images = HOME / "images.txt"
 known = images.read_text().split() if images.exists() else []
 daemon = STATE.get("daemon", "up")
@@ -63,9 +63,9 @@ elif args[:1] in (["push"], ["tag"]):
     pass
 else:
     fail("stand-in docker: unexpected " + " ".join(args), 64)
-'''
+"""
 
-KIND = r'''
+KIND = r"""
 clusters = HOME / "clusters"
 clusters.mkdir(exist_ok=True)
 kubeconfig = lambda: Path(os.environ["FAKE_KUBECONFIG"]).read_text()
@@ -88,9 +88,9 @@ elif args[:2] == ["load", "docker-image"] or args[:2] == ["load", "image-archive
         fail("no such archive", 2)
 else:
     fail("stand-in kind: unexpected " + " ".join(args), 64)
-'''
+"""
 
-HELM = r'''
+HELM = r"""
 def client():
     from lightkube import Client, KubeConfig
     config = KubeConfig.from_file(opt("--kubeconfig"))
@@ -136,7 +136,7 @@ elif args[:1] == ["uninstall"]:
                 raise
 else:
     fail("stand-in helm: unexpected " + " ".join(args), 64)
-'''
+"""
 
 
 @dataclass
@@ -173,8 +173,9 @@ class StandIns:
         data: list[dict[str, Any]] = json.loads((self.home / "values.json").read_text())
         return data
 
-    def env(self, kubeconfig: Path | None = None,
-            tools: tuple[str, ...] = ("docker", "kind", "helm")) -> dict[str, str]:
+    def env(
+        self, kubeconfig: Path | None = None, tools: tuple[str, ...] = ("docker", "kind", "helm")
+    ) -> dict[str, str]:
         """An environment whose PATH has only the chosen stand-ins (and git, python)."""
         path = self.home / ("path-" + "-".join(tools) if tools else "path-none")
         path.mkdir(exist_ok=True)
@@ -187,9 +188,13 @@ class StandIns:
             if found and not (path / real).exists():
                 (path / real).symlink_to(found)
         env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "KUBECONFIG")}
-        env.update(PATH=str(path), FAKE_HOME=str(self.home), COLUMNS="400",
-                   FLOE_TEST_STATE_DIR=str(self.home / "floe-state"),
-                   FAKE_KUBECONFIG=str(kubeconfig or self.home / "no-kubeconfig"))
+        env.update(
+            PATH=str(path),
+            FAKE_HOME=str(self.home),
+            COLUMNS="400",
+            FLOE_TEST_STATE_DIR=str(self.home / "floe-state"),
+            FAKE_KUBECONFIG=str(kubeconfig or self.home / "no-kubeconfig"),
+        )
         return env
 
 

@@ -89,8 +89,10 @@ class ClusterBackend(Backend):
         from floe_testing.deploy.release import Release
 
         if plan.profile is None:
-            raise UsageError(f"the {plan.tier.name} tier has no platform profile to deploy",
-                             "pick a profile with --profile, or pass --no-install")
+            raise UsageError(
+                f"the {plan.tier.name} tier has no platform profile to deploy",
+                "pick a profile with --profile, or pass --no-install",
+            )
         return Release.for_plan(plan, self.platform_image)
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
@@ -103,8 +105,9 @@ class ClusterBackend(Backend):
             ui.info("--no-install: the platform is expected to be deployed already")
             return
         target = plan.cluster.kubeconfig or default_kubeconfig()
-        self.platform = Platform.connect(release, self.namespace, kube.client, target,
-                                         plan.cluster.context)
+        self.platform = Platform.connect(
+            release, self.namespace, kube.client, target, plan.cluster.context
+        )
         try:
             self.platform.install(ui)
         except InfrastructureError as exc:
@@ -132,8 +135,11 @@ class ClusterBackend(Backend):
                 cause="namespace-missing",
             )
         if not exists:
-            kube.create(with_pod_security(
-                namespace_manifest(self.namespace, plan.run_id, plan.tier.name), pod_security))
+            kube.create(
+                with_pod_security(
+                    namespace_manifest(self.namespace, plan.run_id, plan.tier.name), pod_security
+                )
+            )
             self.namespace_created = True
             ui.step(f"created namespace {self.namespace} on {kube.server}")
         return kube
@@ -220,8 +226,11 @@ class ClusterBackend(Backend):
                 _attempt(left, "helm uninstall", partial(self.platform.uninstall, ui))
             if self.namespace_created:
                 ui.step(f"deleting namespace {self.namespace}")
-                _attempt(left, f"Namespace {self.namespace}",
-                         lambda: kube.delete("Namespace", self.namespace))
+                _attempt(
+                    left,
+                    f"Namespace {self.namespace}",
+                    lambda: kube.delete("Namespace", self.namespace),
+                )
             if (self.created or self.namespace_created) and not left:
                 ui.info(f"deleted what the run created in {self.namespace}")
         finally:
@@ -250,8 +259,9 @@ class ClusterBackend(Backend):
         job = self.spec.job_name if self.spec else "<job>"
         stops = []
         if self.platform is not None and self.platform.installed:
-            stops.append(uninstall_command(self.namespace, plan.cluster.kubeconfig,
-                                           plan.cluster.context))
+            stops.append(
+                uninstall_command(self.namespace, plan.cluster.kubeconfig, plan.cluster.context)
+            )
         if self.namespace_created:
             stops.append(f"kubectl{kubeconfig}{context} delete namespace {self.namespace}")
         else:

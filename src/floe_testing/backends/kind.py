@@ -58,8 +58,10 @@ class KindBackend(Backend):
 
     def check(self, plan: RunPlan) -> None:
         if plan.profile is None:
-            raise UsageError(f"the {plan.tier.name} tier has no platform profile to deploy",
-                             "run it with --backend local, or pick a profile with --profile")
+            raise UsageError(
+                f"the {plan.tier.name} tier has no platform profile to deploy",
+                "run it with --backend local, or pick a profile with --profile",
+            )
         from floe_testing.deploy.release import Release
         from floe_testing.kind.preflight import preflight
 
@@ -79,20 +81,35 @@ class KindBackend(Backend):
         self.cluster_existed = cluster.exists()
         registry = images.registry()
         specs = [s for s in images.IMAGES if not (s is images.RUNNER and plan.cluster.image)]
-        ui.step(f"{'reusing' if self.cluster_existed else 'creating'} Kind cluster "
-                f"{cluster.name} while building {', '.join(s.role for s in specs)} images "
-                f"with {tools.engine.name}")
+        ui.step(
+            f"{'reusing' if self.cluster_existed else 'creating'} Kind cluster "
+            f"{cluster.name} while building {', '.join(s.role for s in specs)} images "
+            f"with {tools.engine.name}"
+        )
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="floe-kind") as pool:
             up = pool.submit(self._timed, ui, "cluster up", lambda: cluster.up(plan.run_id))
-            built = pool.submit(self._timed, ui, "build images", lambda: images.build_images(
-                tools.engine, plan.project.root, specs, registry))
+            built = pool.submit(
+                self._timed,
+                ui,
+                "build images",
+                lambda: images.build_images(tools.engine, plan.project.root, specs, registry),
+            )
             self.images = _both(up, built)
         for image in self.images:
             ui.info(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'cached'})")
         self._timed(ui, "cluster ready", cluster.wait_ready)
-        how = self._timed(ui, "load images", lambda: images.load_images(
-            tools.engine, tools.info, tools.kind, cluster.name, [i.ref for i in self.images],
-            registry))
+        how = self._timed(
+            ui,
+            "load images",
+            lambda: images.load_images(
+                tools.engine,
+                tools.info,
+                tools.kind,
+                cluster.name,
+                [i.ref for i in self.images],
+                registry,
+            ),
+        )
         ui.info(f"images reach the nodes by {how}")
         self._deploy(plan, ui)
 
@@ -103,8 +120,11 @@ class KindBackend(Backend):
 
         assert self.cluster is not None
         options = dataclasses.replace(
-            plan.cluster, kubeconfig=self.cluster.kubeconfig, context=None,
-            image=plan.cluster.image or self._image_ref(images.RUNNER.name))
+            plan.cluster,
+            kubeconfig=self.cluster.kubeconfig,
+            context=None,
+            image=plan.cluster.image or self._image_ref(images.RUNNER.name),
+        )
         inner_plan = self.inner_plan = dataclasses.replace(plan, cluster=options)
         inner = self.inner = ClusterBackend(platform_image=self._image_ref(images.PLATFORM.name))
         self._timed(ui, "deploy platform", lambda: inner.start_platform(inner_plan, ui))
@@ -120,7 +140,8 @@ class KindBackend(Backend):
         plan.results_dir.mkdir(parents=True, exist_ok=True)
         (plan.results_dir / "kind-steps.json").write_text(
             json.dumps({k: round(v, 3) for k, v in self.steps.items()}, indent=2) + "\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         if self.inner is not None and self.inner_plan is not None:
             self.inner.collect(self.inner_plan, ui, failed)
 
@@ -128,8 +149,9 @@ class KindBackend(Backend):
         """A cluster this run created goes whole; otherwise the cluster backend cleans up."""
         errors: list[str] = []
         inner, inner_plan, cluster = self.inner, self.inner_plan, self.cluster
-        delete_cluster = (cluster is not None and not self.cluster_existed
-                          and not plan.cluster.reuse_cluster)
+        delete_cluster = (
+            cluster is not None and not self.cluster_existed and not plan.cluster.reuse_cluster
+        )
         if inner is not None and inner_plan is not None:
             if delete_cluster:
                 inner.disconnect()
@@ -139,8 +161,10 @@ class KindBackend(Backend):
             ui.step(f"deleting Kind cluster {cluster.name} (created by this run)")
             _attempt(errors, "cluster deletion", cluster.down)
         elif cluster is not None:
-            ui.info(f"Kind cluster {cluster.name} stays for the next run "
-                    f"(`floe-test cluster down` deletes it)")
+            ui.info(
+                f"Kind cluster {cluster.name} stays for the next run "
+                f"(`floe-test cluster down` deletes it)"
+            )
         if errors:
             from floe_testing.errors import InfrastructureError
 
@@ -153,16 +177,18 @@ class KindBackend(Backend):
             return ""
         kubeconfig = self.cluster.kubeconfig
         namespace = self.inner.namespace if self.inner and self.inner.namespace else "<namespace>"
-        return "\n".join([
-            f"Kind cluster {self.cluster.name}, namespace {namespace}:",
-            f"  export KUBECONFIG={kubeconfig}",
-            f"  kubectl -n {namespace} get pods",
-            f"  kubectl -n {namespace} port-forward svc/dagster-webserver 3000:3000",
-            "stop it:",
-            f"  {uninstall_command(namespace, kubeconfig, None)}; "
-            f"kubectl delete namespace {namespace}",
-            f"  floe-test cluster down --name {self.cluster.name}",
-        ])
+        return "\n".join(
+            [
+                f"Kind cluster {self.cluster.name}, namespace {namespace}:",
+                f"  export KUBECONFIG={kubeconfig}",
+                f"  kubectl -n {namespace} get pods",
+                f"  kubectl -n {namespace} port-forward svc/dagster-webserver 3000:3000",
+                "stop it:",
+                f"  {uninstall_command(namespace, kubeconfig, None)}; "
+                f"kubectl delete namespace {namespace}",
+                f"  floe-test cluster down --name {self.cluster.name}",
+            ]
+        )
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -28,8 +28,9 @@ def values_problems(values: Mapping[str, Any], config: FloeTestConfig) -> list[s
     """Differences between the chart's ``services`` values and the contract."""
     expected = contract_values(config)
     actual = values.get("services") or {}
-    problems = [f"services.{name}: missing (the contract has it)" for name in expected
-                if name not in actual]
+    problems = [
+        f"services.{name}: missing (the contract has it)" for name in expected if name not in actual
+    ]
     problems += [f"services.{name}: not in the contract" for name in actual if name not in expected]
     for name in expected.keys() & actual.keys():
         want = {(p["name"], p["port"]) for p in expected[name]["ports"]}
@@ -78,7 +79,8 @@ def service_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
             continue
         selector = manifest["spec"].get("selector") or {}
         backends = [
-            _backing_ports(t) for t in _pod_templates(rendered)
+            _backing_ports(t)
+            for t in _pod_templates(rendered)
             if _selects(selector, t["metadata"].get("labels", {}))
         ]
         if not backends:

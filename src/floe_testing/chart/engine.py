@@ -28,9 +28,24 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Helm's install order (pkg/release/util/kind_sorter.go), abridged to the kinds we render.
 _INSTALL_ORDER = (
-    "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
-    "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Role", "RoleBinding",
-    "Service", "DaemonSet", "Pod", "Deployment", "StatefulSet", "Job", "CronJob",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Role",
+    "RoleBinding",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "Job",
+    "CronJob",
 )
 
 
@@ -194,8 +209,13 @@ def compose_values(
 
 
 def _values_error(exc: Exception, chart: Path) -> UsageError:
-    detail = str(exc).replace("values don't meet the specifications of the schema(s) in the "
-                              "following chart(s):\n", "").strip()
+    detail = (
+        str(exc)
+        .replace(
+            "values don't meet the specifications of the schema(s) in the following chart(s):\n", ""
+        )
+        .strip()
+    )
     return UsageError(
         f"values rejected by {chart / 'values.schema.json'}:\n{detail}",
         "fix the value at the path shown (profile is minimal or full; see the chart README)",

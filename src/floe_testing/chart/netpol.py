@@ -74,7 +74,8 @@ def _policy_types(policy: Policy) -> set[str]:
 
 def _selecting(policies: Iterable[Policy], pod: Pod, direction: str) -> list[Policy]:
     return [
-        p for p in policies
+        p
+        for p in policies
         if p["metadata"].get("namespace", pod.namespace) == pod.namespace
         and selector_matches(p["spec"].get("podSelector", {}), pod.labels)
         and direction in _policy_types(p)
@@ -102,8 +103,9 @@ def _peer_matches(peer: Mapping[str, Any], other: Endpoint, policy_namespace: st
     return namespace_ok and pod_ok
 
 
-def _port_matches(rule_ports: list[Mapping[str, Any]] | None, port: int, protocol: str,
-                  target: Endpoint) -> bool:
+def _port_matches(
+    rule_ports: list[Mapping[str, Any]] | None, port: int, protocol: str, target: Endpoint
+) -> bool:
     if not rule_ports:
         return True
     for entry in rule_ports:
@@ -121,8 +123,15 @@ def _port_matches(rule_ports: list[Mapping[str, Any]] | None, port: int, protoco
     return False
 
 
-def _direction_allows(policies: list[Policy], direction: str, local: Pod, remote: Endpoint,
-                      port: int, protocol: str, target: Endpoint) -> bool:
+def _direction_allows(
+    policies: list[Policy],
+    direction: str,
+    local: Pod,
+    remote: Endpoint,
+    port: int,
+    protocol: str,
+    target: Endpoint,
+) -> bool:
     selecting = _selecting(policies, local, direction)
     if not selecting:
         return True  # not isolated for this direction
@@ -137,18 +146,21 @@ def _direction_allows(policies: list[Policy], direction: str, local: Pod, remote
     return False
 
 
-def ingress_allowed(policies: list[Policy], target: Pod, source: Endpoint, port: int,
-                    protocol: str = "TCP") -> bool:
+def ingress_allowed(
+    policies: list[Policy], target: Pod, source: Endpoint, port: int, protocol: str = "TCP"
+) -> bool:
     return _direction_allows(policies, "Ingress", target, source, port, protocol, target)
 
 
-def egress_allowed(policies: list[Policy], source: Pod, target: Endpoint, port: int,
-                   protocol: str = "TCP") -> bool:
+def egress_allowed(
+    policies: list[Policy], source: Pod, target: Endpoint, port: int, protocol: str = "TCP"
+) -> bool:
     return _direction_allows(policies, "Egress", source, target, port, protocol, target)
 
 
-def connection_allowed(policies: list[Policy], source: Endpoint, target: Endpoint, port: int,
-                       protocol: str = "TCP") -> bool:
+def connection_allowed(
+    policies: list[Policy], source: Endpoint, target: Endpoint, port: int, protocol: str = "TCP"
+) -> bool:
     """Both ends agree: the source may send (egress) and the target may receive (ingress)."""
     sends = isinstance(source, External) or egress_allowed(policies, source, target, port, protocol)
     receives = isinstance(target, External) or ingress_allowed(
@@ -170,18 +182,26 @@ def platform_pods(manifests: list[Mapping[str, Any]], namespace: str) -> list[Po
             for p in c.get("ports") or []
             if "name" in p
         }
-        pods.append(Pod(manifest["metadata"]["name"], namespace,
-                        dict(template["metadata"].get("labels") or {}), ports))
+        pods.append(
+            Pod(
+                manifest["metadata"]["name"],
+                namespace,
+                dict(template["metadata"].get("labels") or {}),
+                ports,
+            )
+        )
     return pods
 
 
-def reachable(policies: list[Policy], source: Endpoint, pods: Iterable[Pod],
-              ports: Iterable[int]) -> dict[str, list[int]]:
+def reachable(
+    policies: list[Policy], source: Endpoint, pods: Iterable[Pod], ports: Iterable[int]
+) -> dict[str, list[int]]:
     """For each pod, the ports (of ``ports`` and its own) ``source`` may connect to over TCP."""
     candidates = set(ports)
     return {
         pod.name: sorted(
-            port for port in candidates | set(pod.ports.values())
+            port
+            for port in candidates | set(pod.ports.values())
             if connection_allowed(policies, source, pod, port)
         )
         for pod in pods

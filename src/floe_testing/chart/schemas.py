@@ -32,8 +32,11 @@ def _schema_version(version: str) -> str:
     from kubernetes_validate import utils
 
     wanted = tuple(int(x) for x in utils.major_minor(version).split("."))
-    shipped = [v for v in utils.all_versions()
-               if tuple(int(x) for x in utils.major_minor(v).split(".")) <= wanted]
+    shipped = [
+        v
+        for v in utils.all_versions()
+        if tuple(int(x) for x in utils.major_minor(v).split(".")) <= wanted
+    ]
     if not shipped:
         raise ValueError(f"kubernetes-validate has no schemas for Kubernetes {version}")
     return str(shipped[-1])

@@ -20,19 +20,38 @@ from floe_testing.chart.engine import Manifest
 
 _WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"}
 _ALLOWED_VOLUMES = {
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-    "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 }
 _SAFE_SYSCTLS = {
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
 }
 _SUFFIX: dict[str, Decimal] = {
-    "": Decimal(1), "m": Decimal("0.001"), "k": Decimal(10**3), "M": Decimal(10**6),
-    "G": Decimal(10**9), "T": Decimal(10**12), "Ki": Decimal(2**10), "Mi": Decimal(2**20),
-    "Gi": Decimal(2**30), "Ti": Decimal(2**40),
+    "": Decimal(1),
+    "m": Decimal("0.001"),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
 }
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 
@@ -73,7 +92,8 @@ def pod_templates(manifests: list[Manifest]) -> list[PodTemplate]:
                 labels=dict(template.get("metadata", {}).get("labels") or {}),
                 spec=template["spec"],
                 replicas=int(manifest["spec"].get("replicas", 1))
-                if manifest["kind"] != "Job" else 1,
+                if manifest["kind"] != "Job"
+                else 1,
                 hook="helm.sh/hook" in annotations,
             )
         )
@@ -88,8 +108,9 @@ def _effective(pod: PodTemplate, container: dict[str, Any], key: str) -> Any:
 
 def _pod_level_problems(pod: PodTemplate) -> list[str]:
     spec = pod.spec
-    problems = [f"{pod.ref}: {key} is set" for key in ("hostNetwork", "hostPID", "hostIPC")
-                if spec.get(key)]
+    problems = [
+        f"{pod.ref}: {key} is set" for key in ("hostNetwork", "hostPID", "hostIPC") if spec.get(key)
+    ]
     for volume in spec.get("volumes") or []:
         kinds = set(volume) - {"name"}
         if not kinds <= _ALLOWED_VOLUMES:
@@ -121,8 +142,11 @@ def _container_problems(pod: PodTemplate, where: str, container: dict[str, Any])
         problems.append(f"{where}: seccompProfile is {seccomp!r}, not RuntimeDefault")
     if context.get("procMount") not in (None, "Default"):
         problems.append(f"{where}: procMount {context['procMount']}")
-    problems += [f"{where}: hostPort {p['hostPort']}" for p in container.get("ports") or []
-                 if p.get("hostPort")]
+    problems += [
+        f"{where}: hostPort {p['hostPort']}"
+        for p in container.get("ports") or []
+        if p.get("hostPort")
+    ]
     return problems
 
 
@@ -189,7 +213,8 @@ def footprint(manifests: list[Manifest], kind: str = "limits", resource: str = "
     """A profile's total: every workload times its replicas, plus the largest hook pod
     (hooks run one at a time, after the workloads started)."""
     pods = pod_templates(manifests)
-    steady = sum((pod_amount(p, kind, resource) * p.replicas for p in pods if not p.hook),
-                 Decimal(0))
+    steady = sum(
+        (pod_amount(p, kind, resource) * p.replicas for p in pods if not p.hook), Decimal(0)
+    )
     hooks = max((pod_amount(p, kind, resource) for p in pods if p.hook), default=Decimal(0))
     return steady + hooks

@@ -36,8 +36,14 @@ class Install(Protocol):
 class Helm(Protocol):
     name: str
 
-    def upgrade_install(self, release: str, chart: Path, namespace: str,
-                        values_files: list[Path], values: dict[str, Any]) -> Install: ...
+    def upgrade_install(
+        self,
+        release: str,
+        chart: Path,
+        namespace: str,
+        values_files: list[Path],
+        values: dict[str, Any],
+    ) -> Install: ...
 
     def uninstall(self, release: str, namespace: str) -> None: ...
 
@@ -53,8 +59,9 @@ def _failed(release: str, detail: str) -> InfrastructureError:
 class _ProcessInstall:
     """``helm`` as a child process; its stderr goes to a file so a chatty helm never blocks."""
 
-    def __init__(self, release: str, process: subprocess.Popen[bytes], cleanup: Path,
-                 stderr: IO[bytes]) -> None:
+    def __init__(
+        self, release: str, process: subprocess.Popen[bytes], cleanup: Path, stderr: IO[bytes]
+    ) -> None:
         self.release = release
         self.process = process
         self.cleanup = cleanup
@@ -100,15 +107,31 @@ class HelmBinary:
         argv = ["--kubeconfig", str(self.kubeconfig)] if self.kubeconfig else []
         return argv + (["--kube-context", self.context] if self.context else [])
 
-    def upgrade_install(self, release: str, chart: Path, namespace: str,
-                        values_files: list[Path], values: dict[str, Any]) -> Install:
+    def upgrade_install(
+        self,
+        release: str,
+        chart: Path,
+        namespace: str,
+        values_files: list[Path],
+        values: dict[str, Any],
+    ) -> Install:
         with tempfile.NamedTemporaryFile(
             "w", suffix=".yaml", prefix="floe-values-", delete=False
         ) as handle:
             yaml.safe_dump(values, handle, sort_keys=True)
         overrides = Path(handle.name)
-        argv = [self.tool.path, "upgrade", "--install", release, str(chart),
-                "--namespace", namespace, *self._target(), "--timeout", f"{INSTALL_TIMEOUT}s"]
+        argv = [
+            self.tool.path,
+            "upgrade",
+            "--install",
+            release,
+            str(chart),
+            "--namespace",
+            namespace,
+            *self._target(),
+            "--timeout",
+            f"{INSTALL_TIMEOUT}s",
+        ]
         for path in [*values_files, overrides]:
             argv += ["--values", str(path)]
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _ProcessInstall.result
@@ -117,9 +140,19 @@ class HelmBinary:
 
     def uninstall(self, release: str, namespace: str) -> None:
         self.tool.run(
-            ["uninstall", release, "--namespace", namespace, *self._target(),
-             "--ignore-not-found", "--wait", "--timeout", "120s"],
-            timeout=UNINSTALL_TIMEOUT, what=f"helm uninstall {release}",
+            [
+                "uninstall",
+                release,
+                "--namespace",
+                namespace,
+                *self._target(),
+                "--ignore-not-found",
+                "--wait",
+                "--timeout",
+                "120s",
+            ],
+            timeout=UNINSTALL_TIMEOUT,
+            what=f"helm uninstall {release}",
         )
 
 
@@ -175,11 +208,18 @@ class HelmSdk:
     def _config(self, namespace: str) -> Any:
         import helm_python
 
-        return helm_python.Config(kubeconfig_path=self.kubeconfig, kube_context=self.context,
-                                  namespace=namespace)
+        return helm_python.Config(
+            kubeconfig_path=self.kubeconfig, kube_context=self.context, namespace=namespace
+        )
 
-    def upgrade_install(self, release: str, chart: Path, namespace: str,
-                        values_files: list[Path], values: dict[str, Any]) -> Install:
+    def upgrade_install(
+        self,
+        release: str,
+        chart: Path,
+        namespace: str,
+        values_files: list[Path],
+        values: dict[str, Any],
+    ) -> Install:
         import helm_python
 
         merged: dict[str, Any] = {}
@@ -193,11 +233,23 @@ class HelmSdk:
             try:
                 config.status(release)
             except helm_python.HelmNotFoundError:
-                config.install(chart, release, merged, context=context, namespace=namespace,
-                               timeout=INSTALL_TIMEOUT)
+                config.install(
+                    chart,
+                    release,
+                    merged,
+                    context=context,
+                    namespace=namespace,
+                    timeout=INSTALL_TIMEOUT,
+                )
             else:
-                config.upgrade(chart, release, merged, context=context, namespace=namespace,
-                               timeout=INSTALL_TIMEOUT)
+                config.upgrade(
+                    chart,
+                    release,
+                    merged,
+                    context=context,
+                    namespace=namespace,
+                    timeout=INSTALL_TIMEOUT,
+                )
 
         return _ThreadInstall(release, run, context.cancel)
 
@@ -209,7 +261,8 @@ class HelmSdk:
         except helm_python.HelmError as exc:
             raise InfrastructureError(
                 f"helm uninstall {release} failed: {exc}",
-                f"delete the namespace {namespace} by hand", cause="helm-uninstall",
+                f"delete the namespace {namespace} by hand",
+                cause="helm-uninstall",
             ) from exc
 
 

@@ -33,8 +33,14 @@ class Platform:
     installed: bool = False
 
     @classmethod
-    def connect(cls, release: Release, namespace: str, client: Client,
-                kubeconfig: Path | None, context: str | None) -> Platform:
+    def connect(
+        cls,
+        release: Release,
+        namespace: str,
+        client: Client,
+        kubeconfig: Path | None,
+        context: str | None,
+    ) -> Platform:
         return cls(release, namespace, find_helm(kubeconfig, context), client)
 
     def install(self, ui: Ui, timeout: float = PLATFORM_TIMEOUT) -> None:
@@ -42,14 +48,15 @@ class Platform:
 
         ``installed`` is set before helm starts: a half-done install still needs uninstalling.
         """
-        ui.step(f"helm upgrade --install {RELEASE} ({self.helm.name}) into {self.namespace}, "
-                f"profile {self.release.values['profile']}, "
-                f"{', '.join(p.name for p in self.release.values_files)}; "
-                f"watching the platform's pods")
+        ui.step(
+            f"helm upgrade --install {RELEASE} ({self.helm.name}) into {self.namespace}, "
+            f"profile {self.release.values['profile']}, "
+            f"{', '.join(p.name for p in self.release.values_files)}; "
+            f"watching the platform's pods"
+        )
         self.installed = True
         running = self.release.install(self.helm, self.namespace)
-        wait_platform_ready(lambda: observe(self.client, self.namespace), running,
-                            timeout=timeout)
+        wait_platform_ready(lambda: observe(self.client, self.namespace), running, timeout=timeout)
         ui.info(f"platform ready in {self.namespace}")
 
     def uninstall(self, ui: Ui) -> None:

@@ -52,20 +52,37 @@ class PodJudge:
         name = pod.get("metadata", {}).get("name", "?")
         status = pod.get("status") or {}
         if status.get("reason") == "Evicted":
-            return PodProblem(name, "Evicted", status.get("message", ""),
-                              "the node ran short of resources: give the engine more memory/disk")
+            return PodProblem(
+                name,
+                "Evicted",
+                status.get("message", ""),
+                "the node ran short of resources: give the engine more memory/disk",
+            )
         if status.get("phase") == "Failed":
-            return PodProblem(name, "Failed", status.get("message", "the pod failed"),
-                              f"read its log: kubectl logs {name} (also in diagnostics/)")
+            return PodProblem(
+                name,
+                "Failed",
+                status.get("message", "the pod failed"),
+                f"read its log: kubectl logs {name} (also in diagnostics/)",
+            )
         for condition in status.get("conditions") or []:
-            if (condition.get("type") == "PodScheduled" and condition.get("status") == "False"
-                    and condition.get("reason") == "Unschedulable"
-                    and self._lasted((name, "Unschedulable"), UNSCHEDULABLE_GRACE)):
-                return PodProblem(name, "Unschedulable", condition.get("message", ""),
-                                  "the node lacks CPU or memory for the profile's requests: give "
-                                  "the container engine more resources or use a smaller profile")
-        for container in [*(status.get("initContainerStatuses") or []),
-                          *(status.get("containerStatuses") or [])]:
+            if (
+                condition.get("type") == "PodScheduled"
+                and condition.get("status") == "False"
+                and condition.get("reason") == "Unschedulable"
+                and self._lasted((name, "Unschedulable"), UNSCHEDULABLE_GRACE)
+            ):
+                return PodProblem(
+                    name,
+                    "Unschedulable",
+                    condition.get("message", ""),
+                    "the node lacks CPU or memory for the profile's requests: give "
+                    "the container engine more resources or use a smaller profile",
+                )
+        for container in [
+            *(status.get("initContainerStatuses") or []),
+            *(status.get("containerStatuses") or []),
+        ]:
             found = self._container_problem(name, container)
             if found:
                 return found
@@ -79,22 +96,39 @@ class PodJudge:
         message = waiting.get("message", "")
         image = container.get("image", "?")
         if reason in FATAL_WAITING:
-            return PodProblem(pod, reason, f"container {cname} ({image}): {message}",
-                              "check the image reference and the Secrets/ConfigMaps it uses")
+            return PodProblem(
+                pod,
+                reason,
+                f"container {cname} ({image}): {message}",
+                "check the image reference and the Secrets/ConfigMaps it uses",
+            )
         if reason in PULL_ERRORS and self._lasted((pod, cname + ":pull"), PULL_GRACE):
-            return PodProblem(pod, reason, f"container {cname} cannot pull {image}: {message}",
-                              "check the image name and that the nodes can reach its registry "
-                              "(the kind backend loads the images it builds into the nodes)")
+            return PodProblem(
+                pod,
+                reason,
+                f"container {cname} cannot pull {image}: {message}",
+                "check the image name and that the nodes can reach its registry "
+                "(the kind backend loads the images it builds into the nodes)",
+            )
         last = (container.get("lastState") or {}).get("terminated") or {}
-        if last.get("reason") == "OOMKilled" or (state.get("terminated") or {}).get(
-                "reason") == "OOMKilled":
-            return PodProblem(pod, "OOMKilled", f"container {cname} ran out of memory",
-                              "raise its memory limit in the tier's values file of the chart")
+        if (
+            last.get("reason") == "OOMKilled"
+            or (state.get("terminated") or {}).get("reason") == "OOMKilled"
+        ):
+            return PodProblem(
+                pod,
+                "OOMKilled",
+                f"container {cname} ran out of memory",
+                "raise its memory limit in the tier's values file of the chart",
+            )
         if int(container.get("restartCount", 0)) >= RESTART_LIMIT:
-            return PodProblem(pod, "CrashLoopBackOff",
-                              f"container {cname} restarted {container['restartCount']} times "
-                              f"(last exit: {last.get('exitCode', '?')} {last.get('reason', '')})",
-                              f"read its log: kubectl logs {pod} -c {cname} --previous")
+            return PodProblem(
+                pod,
+                "CrashLoopBackOff",
+                f"container {cname} restarted {container['restartCount']} times "
+                f"(last exit: {last.get('exitCode', '?')} {last.get('reason', '')})",
+                f"read its log: kubectl logs {pod} -c {cname} --previous",
+            )
         return None
 
 
@@ -155,8 +189,13 @@ def wait_platform_ready(
         return not pending
 
     try:
-        wait_for(ready, timeout=timeout, interval=interval, description="the platform to be ready",
-                 retry_on=(OSError, httpx2.TransportError))
+        wait_for(
+            ready,
+            timeout=timeout,
+            interval=interval,
+            description="the platform to be ready",
+            retry_on=(OSError, httpx2.TransportError),
+        )
     except WaitTimeout as exc:
         install.cancel()
         raise InfrastructureError(

@@ -35,8 +35,9 @@ def client_for(kubeconfig: Path, context: str | None = None) -> Client:
     from lightkube import Client, KubeConfig
 
     config = KubeConfig.from_file(kubeconfig)
-    return Client(config.get(context_name=context) if context else config,
-                  timeout=httpx2.Timeout(30.0))
+    return Client(
+        config.get(context_name=context) if context else config, timeout=httpx2.Timeout(30.0)
+    )
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -65,8 +66,10 @@ class Release:
         chart = plan.project.root / CHART_DIR
         values_file = chart / plan.tier.chart_values  # [tool.floe-test.tiers.*] chart-values
         if not values_file.is_file():
-            raise UsageError(f"the chart's values file {values_file} does not exist",
-                             f"run floe-test from the project's checkout (it holds {CHART_DIR})")
+            raise UsageError(
+                f"the chart's values file {values_file} does not exist",
+                f"run floe-test from the project's checkout (it holds {CHART_DIR})",
+            )
         profile = plan.profile.name if plan.profile else MINIMAL_PROFILE
         values: dict[str, Any] = {"profile": profile, "minimal": profile == MINIMAL_PROFILE}
         image = (
@@ -79,10 +82,12 @@ class Release:
             try:
                 repository, tag = split_ref(image)
             except ValueError as exc:
-                raise UsageError(str(exc), f"give the platform image as REPOSITORY:TAG "
-                                           f"(${PLATFORM_IMAGE_ENV})") from exc
-            values["dagster"] = {"image": {"repository": repository, "tag": tag,
-                                           "pullPolicy": "IfNotPresent"}}
+                raise UsageError(
+                    str(exc), f"give the platform image as REPOSITORY:TAG (${PLATFORM_IMAGE_ENV})"
+                ) from exc
+            values["dagster"] = {
+                "image": {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"}
+            }
         return cls(chart, (values_file,), values)
 
     def pod_security_level(self) -> str:
@@ -96,8 +101,9 @@ class Release:
         return str(level)
 
     def install(self, helm: Helm, namespace: str) -> Install:
-        return helm.upgrade_install(RELEASE, self.chart, namespace, list(self.values_files),
-                                    self.values)
+        return helm.upgrade_install(
+            RELEASE, self.chart, namespace, list(self.values_files), self.values
+        )
 
 
 def with_pod_security(manifest: dict[str, Any], level: str) -> dict[str, Any]:
@@ -130,5 +136,7 @@ def observe(client: Client, namespace: str) -> Snapshot:
             ) from exc
         return out
 
-    return Snapshot(pods=dicts(Pod, "Pod"),
-                    workloads=dicts(Deployment, "Deployment") + dicts(StatefulSet, "StatefulSet"))
+    return Snapshot(
+        pods=dicts(Pod, "Pod"),
+        workloads=dicts(Deployment, "Deployment") + dicts(StatefulSet, "StatefulSet"),
+    )

@@ -46,9 +46,12 @@ class ClusterStatus:
     kubeconfig: Path
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "exists": self.exists,
-                "created_by_floe_test": self.created_by_floe_test,
-                "kubeconfig": str(self.kubeconfig)}
+        return {
+            "name": self.name,
+            "exists": self.exists,
+            "created_by_floe_test": self.created_by_floe_test,
+            "kubeconfig": str(self.kubeconfig),
+        }
 
 
 class KindCluster:
@@ -80,20 +83,25 @@ class KindCluster:
             self.kind.export_kubeconfig(self.name, self.kubeconfig)
             return False
         if not self.config.is_file():
-            raise UsageError(f"the Kind config {self.config} does not exist",
-                             "run floe-test from the project's checkout (it holds kind/)")
+            raise UsageError(
+                f"the Kind config {self.config} does not exist",
+                "run floe-test from the project's checkout (it holds kind/)",
+            )
         self.marker.unlink(missing_ok=True)
         self.kubeconfig.unlink(missing_ok=True)
         self.kubeconfig.touch(mode=0o600)
         try:
-            self.kind.create(self.name, self.config, self.kubeconfig,
-                             os.environ.get(NODE_IMAGE_ENV) or None)
+            self.kind.create(
+                self.name, self.config, self.kubeconfig, os.environ.get(NODE_IMAGE_ENV) or None
+            )
         finally:
             # a half-created cluster is still ours to delete
             if self.exists():
-                self.marker.write_text(json.dumps(
-                    {"name": self.name, "run_id": run_id, "created_at": time.time()}) + "\n",
-                    encoding="utf-8")
+                self.marker.write_text(
+                    json.dumps({"name": self.name, "run_id": run_id, "created_at": time.time()})
+                    + "\n",
+                    encoding="utf-8",
+                )
         return True
 
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
@@ -109,8 +117,13 @@ class KindCluster:
             return True
 
         try:
-            wait_for(has_default_account, timeout=timeout, interval=0.5, backoff=1.5,
-                     description=f"Kind cluster {self.name} to serve the default ServiceAccount")
+            wait_for(
+                has_default_account,
+                timeout=timeout,
+                interval=0.5,
+                backoff=1.5,
+                description=f"Kind cluster {self.name} to serve the default ServiceAccount",
+            )
         except WaitTimeout as exc:
             raise InfrastructureError(
                 str(exc),

@@ -90,8 +90,14 @@ class ContainerEngine:
                 "add yourself to the docker group: `sudo usermod -aG docker $USER`, then log in "
                 "again (or run `newgrp docker`)",
             )
-        stopped = ("cannot connect", "is the docker daemon running", "connection refused",
-                   "no such file or directory", "unable to connect", "cannot find")
+        stopped = (
+            "cannot connect",
+            "is the docker daemon running",
+            "connection refused",
+            "no such file or directory",
+            "unable to connect",
+            "cannot find",
+        )
         if any(marker in lowered for marker in stopped):
             raise UsageError(
                 f"the {self.name} daemon is not running: {_first_line(text)}", START_HINT[self.name]
@@ -135,8 +141,15 @@ class ContainerEngine:
         result = self.tool.run(["image", "inspect", ref], timeout=30, check=False)
         return result.ok
 
-    def build(self, *, context: Path, dockerfile: Path, tag: str, target: str | None = None,
-              labels: dict[str, str] | None = None) -> None:
+    def build(
+        self,
+        *,
+        context: Path,
+        dockerfile: Path,
+        tag: str,
+        target: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> None:
         args = ["build", "--file", str(dockerfile), "--tag", tag]
         if target:
             args += ["--target", target]

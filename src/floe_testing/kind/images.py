@@ -36,10 +36,15 @@ class ImageSpec:
 
 
 _COMMON = ("pyproject.toml", "uv.lock", "README.md", ".dockerignore", "src")
-RUNNER = ImageSpec("floe-test-runner", "tests/Dockerfile",
-                   (*_COMMON, "tests", "tests/Dockerfile"), "test runner")
-PLATFORM = ImageSpec("floe-platform", "docker/platform.Dockerfile",
-                     (*_COMMON, "docker/platform.Dockerfile"), "platform (Dagster user code)")
+RUNNER = ImageSpec(
+    "floe-test-runner", "tests/Dockerfile", (*_COMMON, "tests", "tests/Dockerfile"), "test runner"
+)
+PLATFORM = ImageSpec(
+    "floe-platform",
+    "docker/platform.Dockerfile",
+    (*_COMMON, "docker/platform.Dockerfile"),
+    "platform (Dagster user code)",
+)
 IMAGES = (RUNNER, PLATFORM)
 
 
@@ -54,7 +59,8 @@ def content_tag(root: Path, paths: Sequence[str]) -> str:
             digest = hashlib.sha256(tree.stdout.encode())
             changed = tool.run(
                 ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths],
-                timeout=30, cwd=root,
+                timeout=30,
+                cwd=root,
             ).stdout
             dirty = sorted({entry[3:] for entry in changed.split("\0") if len(entry) > 3})
             _hash_files(digest.update, root, dirty)
@@ -92,8 +98,12 @@ class BuiltImage:
     built: bool
 
 
-def build_images(engine: ContainerEngine, root: Path, specs: Sequence[ImageSpec] = IMAGES,
-                 registry: str | None = None) -> list[BuiltImage]:
+def build_images(
+    engine: ContainerEngine,
+    root: Path,
+    specs: Sequence[ImageSpec] = IMAGES,
+    registry: str | None = None,
+) -> list[BuiltImage]:
     """Build each image unless its content tag already exists locally."""
     images: list[BuiltImage] = []
     for spec in specs:
@@ -102,15 +112,27 @@ def build_images(engine: ContainerEngine, root: Path, specs: Sequence[ImageSpec]
         if engine.image_exists(ref):
             images.append(BuiltImage(spec, ref, built=False))
             continue
-        engine.build(context=root, dockerfile=root / spec.dockerfile, tag=ref,
-                     labels={"org.opencontainers.image.revision": tag,
-                             "org.opencontainers.image.title": spec.name})
+        engine.build(
+            context=root,
+            dockerfile=root / spec.dockerfile,
+            tag=ref,
+            labels={
+                "org.opencontainers.image.revision": tag,
+                "org.opencontainers.image.title": spec.name,
+            },
+        )
         images.append(BuiltImage(spec, ref, built=True))
     return images
 
 
-def load_images(engine: ContainerEngine, info: EngineInfo, kind: KindCli, cluster: str,
-                refs: Sequence[str], registry: str | None = None) -> str:
+def load_images(
+    engine: ContainerEngine,
+    info: EngineInfo,
+    kind: KindCli,
+    cluster: str,
+    refs: Sequence[str],
+    registry: str | None = None,
+) -> str:
     """Make ``refs`` pullable by the cluster's nodes; returns how it was done.
 
     A configured registry gets a push. Otherwise docker's classic store uses
@@ -131,8 +153,10 @@ def load_images(engine: ContainerEngine, info: EngineInfo, kind: KindCli, cluste
             archive = Path(tmp) / f"image-{index}.tar"
             engine.save(ref, archive, info.platform if engine.name == "docker" else None)
             kind.load_archive(cluster, archive)
-    return f"{engine.name} save{' --platform ' + info.platform if engine.name == 'docker' else ''}"\
+    return (
+        f"{engine.name} save{' --platform ' + info.platform if engine.name == 'docker' else ''}"
         " | kind load image-archive"
+    )
 
 
 def registry() -> str | None:

@@ -39,8 +39,18 @@ class KindCli:
         return [line.strip() for line in result.stdout.splitlines() if line.strip()]
 
     def create(self, name: str, config: Path, kubeconfig: Path, node_image: str | None) -> None:
-        args = ["create", "cluster", "--name", name, "--config", str(config),
-                "--kubeconfig", str(kubeconfig), "--wait", "120s"]
+        args = [
+            "create",
+            "cluster",
+            "--name",
+            name,
+            "--config",
+            str(config),
+            "--kubeconfig",
+            str(kubeconfig),
+            "--wait",
+            "120s",
+        ]
         if node_image:
             args += ["--image", node_image]
         self.tool.run(args, timeout=CREATE_TIMEOUT, what=f"creating Kind cluster {name}")
@@ -60,9 +70,15 @@ class KindCli:
         kubeconfig.write_text(result.stdout, encoding="utf-8")
 
     def load_image(self, name: str, ref: str) -> None:
-        self.tool.run(["load", "docker-image", ref, "--name", name], timeout=LOAD_TIMEOUT,
-                      what=f"loading {ref} into Kind cluster {name}")
+        self.tool.run(
+            ["load", "docker-image", ref, "--name", name],
+            timeout=LOAD_TIMEOUT,
+            what=f"loading {ref} into Kind cluster {name}",
+        )
 
     def load_archive(self, name: str, archive: Path) -> None:
-        self.tool.run(["load", "image-archive", str(archive), "--name", name],
-                      timeout=LOAD_TIMEOUT, what=f"loading {archive.name} into Kind cluster {name}")
+        self.tool.run(
+            ["load", "image-archive", str(archive), "--name", name],
+            timeout=LOAD_TIMEOUT,
+            what=f"loading {archive.name} into Kind cluster {name}",
+        )

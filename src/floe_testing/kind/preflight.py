@@ -33,8 +33,17 @@ HELM_INSTALL_HINT = (
 )
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_FACTOR = {None: 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4,
-           "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+_FACTOR = {
+    None: 1,
+    "k": 1000,
+    "M": 1000**2,
+    "G": 1000**3,
+    "T": 1000**4,
+    "Ki": 1024,
+    "Mi": 1024**2,
+    "Gi": 1024**3,
+    "Ti": 1024**4,
+}
 
 
 def memory_bytes(quantity: str) -> int:
@@ -64,17 +73,22 @@ def find_tools() -> tuple[ContainerEngine, KindCli]:
     """docker or podman, and kind, from PATH — no subprocess, so it answers instantly."""
     preferred = os.environ.get(engines.ENGINE_ENV) or None
     if preferred is not None and preferred not in engines.ENGINES:
-        raise UsageError(f"{engines.ENGINE_ENV}={preferred!r} is not one of "
-                         f"{', '.join(engines.ENGINES)}", f"unset {engines.ENGINE_ENV}")
+        raise UsageError(
+            f"{engines.ENGINE_ENV}={preferred!r} is not one of {', '.join(engines.ENGINES)}",
+            f"unset {engines.ENGINE_ENV}",
+        )
     engine = ContainerEngine.find(preferred)
     if engine is None:
         wanted = preferred or "docker or podman"
-        raise UsageError(f"the kind backend needs a container engine, and {wanted} is not on "
-                         "PATH", engines.INSTALL_HINT[preferred or "docker"])
+        raise UsageError(
+            f"the kind backend needs a container engine, and {wanted} is not on PATH",
+            engines.INSTALL_HINT[preferred or "docker"],
+        )
     kind = KindCli.find(engine.name)
     if kind is None:
-        raise UsageError("the kind backend needs the `kind` command, which is not on PATH",
-                         KIND_INSTALL_HINT)
+        raise UsageError(
+            "the kind backend needs the `kind` command, which is not on PATH", KIND_INSTALL_HINT
+        )
     return engine, kind
 
 
@@ -88,8 +102,7 @@ def check_helm() -> str:
         return "helm"
     if find_spec("helm_python") is not None:
         return "helm-python-sdk"
-    raise UsageError("neither the helm command nor helm-python-sdk is available",
-                     HELM_INSTALL_HINT)
+    raise UsageError("neither the helm command nor helm-python-sdk is available", HELM_INSTALL_HINT)
 
 
 def check_memory(plan: RunPlan, info: EngineInfo, engine_name: str) -> None:
@@ -111,8 +124,10 @@ def preflight(plan: RunPlan) -> Toolchain:
     if plan.cluster.install:
         chart = plan.project.root / "charts" / "floe-platform"
         if not (chart / "Chart.yaml").is_file():
-            raise UsageError(f"the platform chart is missing: {chart}/Chart.yaml",
-                             "run floe-test from the project's checkout, or pass --no-install")
+            raise UsageError(
+                f"the platform chart is missing: {chart}/Chart.yaml",
+                "run floe-test from the project's checkout, or pass --no-install",
+            )
         check_helm()
     toolchain = check_engine(engine, kind)
     check_memory(plan, toolchain.info, engine.name)

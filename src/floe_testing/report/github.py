@@ -82,9 +82,13 @@ def summary_markdown(summary: RunSummary) -> str:
     ]
     totals = summary.totals
     if totals is not None:
-        lines += ["| tests | passed | failed | errors | skipped |", "|---:|---:|---:|---:|---:|",
-                  f"| {totals.tests} | {totals.passed} | {totals.failures} | {totals.errors} "
-                  f"| {totals.skipped} |", ""]
+        lines += [
+            "| tests | passed | failed | errors | skipped |",
+            "|---:|---:|---:|---:|---:|",
+            f"| {totals.tests} | {totals.passed} | {totals.failures} | {totals.errors} "
+            f"| {totals.skipped} |",
+            "",
+        ]
     lines += ["| phase | seconds |", "|---|---:|"]
     lines += [f"| {phase} | {seconds:.1f} |" for phase, seconds in summary.timings.items()]
     lines += [f"| **total** | **{sum(summary.timings.values()):.1f}** |", ""]
@@ -95,8 +99,13 @@ def summary_markdown(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def publish(summary: RunSummary, *, root: Path | None = None,
-            env: Mapping[str, str] | None = None, out: TextIO | None = None) -> bool:
+def publish(
+    summary: RunSummary,
+    *,
+    root: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> bool:
     """Write the step summary and annotations when running in GitHub Actions; True if so."""
     env = os.environ if env is None else env
     if env.get("GITHUB_ACTIONS") != "true":
@@ -109,13 +118,21 @@ def publish(summary: RunSummary, *, root: Path | None = None,
             handle.write(summary_markdown(summary) + "\n")
     commands: list[str] = []
     if summary.exit_code > 1:
-        commands.append(error_command(summary.message or summary.verdict,
-                                      f"floe-test {summary.tier}: {summary.verdict}"))
+        commands.append(
+            error_command(
+                summary.message or summary.verdict, f"floe-test {summary.tier}: {summary.verdict}"
+            )
+        )
     for test in failed_tests(Path(summary.junit)):
         if len(commands) >= MAX_ANNOTATIONS:
             break
-        commands.append(error_command(test.message or "failed", f"{test.classname}::{test.name}",
-                                      _module_file(test.classname, root)))
+        commands.append(
+            error_command(
+                test.message or "failed",
+                f"{test.classname}::{test.name}",
+                _module_file(test.classname, root),
+            )
+        )
     for command in commands:
         print(command, file=out, flush=True)
     return True

@@ -16,22 +16,39 @@ FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 def floe_test(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FLOE_TEST, "chart", *args], cwd=ROOT, env={**os.environ, "COLUMNS": "200"},
-        capture_output=True, text=True, timeout=60, check=False,
+        [FLOE_TEST, "chart", *args],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
 def test_render_prints_the_profile_as_yaml_with_overrides() -> None:
-    result = floe_test("render", "--profile", "minimal", "--values", "values-test.yaml",
-                       "--set", "dagster.image.tag=abc123", "--namespace", "ns1")
+    result = floe_test(
+        "render",
+        "--profile",
+        "minimal",
+        "--values",
+        "values-test.yaml",
+        "--set",
+        "dagster.image.tag=abc123",
+        "--namespace",
+        "ns1",
+    )
     assert result.returncode == 0, result.stderr
     objects = [d for d in yaml.safe_load_all(result.stdout) if d]
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
     assert ("Service", "dagster-webserver") in names
     assert not any(name.startswith(("polaris", "minio", "cube")) for _, name in names)
     assert {o["metadata"]["namespace"] for o in objects} == {"ns1"}
-    webserver = next(o for o in objects if o["kind"] == "Deployment"
-                     and o["metadata"]["name"] == "dagster-webserver")
+    webserver = next(
+        o
+        for o in objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "dagster-webserver"
+    )
     assert webserver["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":abc123")
 
 

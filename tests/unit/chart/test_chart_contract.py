@@ -24,8 +24,9 @@ def test_chart_values_carry_exactly_the_contract(config: FloeTestConfig) -> None
 
 def test_a_contract_change_without_the_chart_fails(config: FloeTestConfig) -> None:
     polaris = config.services["polaris"]
-    moved = polaris.model_copy(update={"ports": (Port(name="http", port=8281, env="POLARIS_PORT"),
-                                                 *polaris.ports[1:])})
+    moved = polaris.model_copy(
+        update={"ports": (Port(name="http", port=8281, env="POLARIS_PORT"), *polaris.ports[1:])}
+    )
     drifted = config.model_copy(update={"services": {**config.services, "polaris": moved}})
     problems = values_problems(default_values(CHART), drifted)
     assert problems == [
@@ -59,14 +60,21 @@ def test_every_contract_service_of_the_profile_has_a_workload(
     config: FloeTestConfig, profile: str
 ) -> None:
     result = rendered(profile)
-    workloads = {m["metadata"]["name"] for m in result.manifests
-                 if m["kind"] in {"Deployment", "StatefulSet"}}
+    workloads = {
+        m["metadata"]["name"]
+        for m in result.manifests
+        if m["kind"] in {"Deployment", "StatefulSet"}
+    }
     assert {s.name for s in config.profile_services(profile)} <= workloads
 
 
 def test_a_port_overridden_away_from_the_contract_is_caught(config: FloeTestConfig) -> None:
-    result = rendered("full", "values-test.yaml", "services.cube.ports[0].name=http",
-                      "services.cube.ports[0].port=4400")
+    result = rendered(
+        "full",
+        "values-test.yaml",
+        "services.cube.ports[0].name=http",
+        "services.cube.ports[0].port=4400",
+    )
     assert service_problems(result, config) == [
         "Service cube: no port http=4000 (has [('http', 4400)])"
     ]

@@ -75,8 +75,9 @@ def test_nothing_else_is_admitted_into_the_namespace(profile: str) -> None:
 def test_platform_pods_reach_each_other_and_dns(profile: str) -> None:
     policies, pods = _setup(profile)
     by_name = {p.name: p for p in pods}
-    assert connection_allowed(policies, by_name["dagster-webserver"], by_name["dagster-user-code"],
-                              3030)
+    assert connection_allowed(
+        policies, by_name["dagster-webserver"], by_name["dagster-user-code"], 3030
+    )
     assert connection_allowed(policies, by_name["dagster-daemon"], by_name["postgresql"], 5432)
     for pod in [*pods, _runner()]:
         assert connection_allowed(policies, pod, DNS, 53, "UDP"), pod.name
@@ -138,11 +139,20 @@ def _policy(spec: dict) -> dict:
 def test_named_ports_ranges_and_protocols() -> None:
     target = Pod("t", "ns", {"app": "t"}, {"web": 8080})
     source = Pod("s", "ns", {"app": "s"})
-    policy = _policy({
-        "podSelector": {"matchLabels": {"app": "t"}},
-        "ingress": [{"ports": [{"port": "web"}, {"port": 9000, "endPort": 9002},
-                               {"port": 53, "protocol": "UDP"}]}],
-    })
+    policy = _policy(
+        {
+            "podSelector": {"matchLabels": {"app": "t"}},
+            "ingress": [
+                {
+                    "ports": [
+                        {"port": "web"},
+                        {"port": 9000, "endPort": 9002},
+                        {"port": 53, "protocol": "UDP"},
+                    ]
+                }
+            ],
+        }
+    )
     assert connection_allowed([policy], source, target, 8080)
     assert connection_allowed([policy], source, target, 9001)
     assert not connection_allowed([policy], source, target, 9003)
@@ -152,11 +162,21 @@ def test_named_ports_ranges_and_protocols() -> None:
 
 def test_namespace_and_pod_selectors_combine() -> None:
     target = Pod("t", "ns", {"app": "t"})
-    policy = _policy({
-        "podSelector": {},
-        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "a"}},
-                               "podSelector": {"matchLabels": {"role": "client"}}}]}],
-    })
+    policy = _policy(
+        {
+            "podSelector": {},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"team": "a"}},
+                            "podSelector": {"matchLabels": {"role": "client"}},
+                        }
+                    ]
+                }
+            ],
+        }
+    )
     good = Pod("c", "other", {"role": "client"}, namespace_labels={"team": "a"})
     wrong_ns = Pod("c", "other", {"role": "client"}, namespace_labels={"team": "b"})
     wrong_pod = Pod("c", "other", {"role": "server"}, namespace_labels={"team": "a"})

@@ -46,8 +46,12 @@ def test_every_object_validates_against_kubernetes_schemas(
 
 @pytest.mark.parametrize("version", kubernetes_versions())
 def test_optional_parts_validate_too(version: str) -> None:
-    result = rendered("full", "values-test.yaml", "cube.cubeStore.enabled=true",
-                      "podSecurity.createNamespace=true")
+    result = rendered(
+        "full",
+        "values-test.yaml",
+        "cube.cubeStore.enabled=true",
+        "podSecurity.createNamespace=true",
+    )
     assert result.get("Deployment", "cubestore") is not None
     assert schema_problems(result.manifests, version) == []
 
@@ -71,8 +75,11 @@ def _mentions(manifest: dict[str, object], word: str) -> bool:
 @pytest.mark.parametrize("values_file", VALUES_FILES)
 def test_minimal_renders_no_polaris_minio_or_cube_objects(values_file: str) -> None:
     result = rendered("minimal", values_file)
-    leaked = [f"{m['kind']}/{m['metadata']['name']}" for m in result.manifests
-              if any(_mentions(m, word) for word in FULL_ONLY)]
+    leaked = [
+        f"{m['kind']}/{m['metadata']['name']}"
+        for m in result.manifests
+        if any(_mentions(m, word) for word in FULL_ONLY)
+    ]
     assert leaked == []
     assert result.of_kind("Job") == []
 
@@ -81,10 +88,15 @@ def test_minimal_renders_no_polaris_minio_or_cube_objects(values_file: str) -> N
 def test_full_renders_polaris_minio_cube_and_their_bootstrap(values_file: str) -> None:
     result = rendered("full", values_file)
     for kind, name in [
-        ("Service", "polaris"), ("Deployment", "polaris"),
-        ("Service", "minio"), ("StatefulSet", "minio"),
-        ("Service", "cube"), ("Deployment", "cube"), ("Deployment", "cube-refresh-worker"),
-        ("Job", "minio-bucket"), ("Job", "polaris-bootstrap"),
+        ("Service", "polaris"),
+        ("Deployment", "polaris"),
+        ("Service", "minio"),
+        ("StatefulSet", "minio"),
+        ("Service", "cube"),
+        ("Deployment", "cube"),
+        ("Deployment", "cube-refresh-worker"),
+        ("Job", "minio-bucket"),
+        ("Job", "polaris-bootstrap"),
     ]:
         assert result.get(kind, name) is not None, f"{kind}/{name} missing"
     assert result.get("Deployment", "cubestore") is None  # optional, off by default
@@ -129,11 +141,22 @@ def test_user_code_serves_the_demo_with_duckdb_on_a_volume() -> None:
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["command"] == [
-        "dagster", "api", "grpc", "-m", "floe_demo.definitions", "-h", "0.0.0.0", "-p", "3030"  # noqa: S104
+        "dagster",
+        "api",
+        "grpc",
+        "-m",
+        "floe_demo.definitions",
+        "-h",
+        "0.0.0.0",  # noqa: S104 - the pod listens on its own interfaces
+        "-p",
+        "3030",
     ]
     env = {e["name"]: e.get("value") for e in container["env"]}
-    mount = next(m for m in container["volumeMounts"] if env["FLOE_DUCKDB_PATH"].startswith(
-        m["mountPath"] + "/"))
+    mount = next(
+        m
+        for m in container["volumeMounts"]
+        if env["FLOE_DUCKDB_PATH"].startswith(m["mountPath"] + "/")
+    )
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
     claim = volume["persistentVolumeClaim"]["claimName"]
     assert result.get("PersistentVolumeClaim", claim) is not None
@@ -161,13 +184,19 @@ def test_dagster_instance_is_valid_dagster_config_with_postgres_and_queue(
         assert data.rehydrate(ConfigurableClass) is not None  # the class really exists
     workspace = yaml.safe_load(config_map["data"]["workspace.yaml"])
     assert workspace["load_from"][0]["grpc_server"] == {
-        "host": "dagster-user-code", "port": 3030, "location_name": "floe_demo"
+        "host": "dagster-user-code",
+        "port": 3030,
+        "location_name": "floe_demo",
     }
 
 
 def test_images_are_pinned_and_minio_image_is_configurable() -> None:
-    result = rendered("full", "values-test.yaml", "minio.image.repository=registry.local/minio",
-                      "minio.image.tag=RELEASE.2030-01-01T00-00-00Z")
+    result = rendered(
+        "full",
+        "values-test.yaml",
+        "minio.image.repository=registry.local/minio",
+        "minio.image.tag=RELEASE.2030-01-01T00-00-00Z",
+    )
     statefulset = result.get("StatefulSet", "minio")
     assert statefulset is not None
     image = statefulset["spec"]["template"]["spec"]["containers"][0]["image"]
@@ -175,7 +204,8 @@ def test_images_are_pinned_and_minio_image_is_configurable() -> None:
     default = rendered("full").get("StatefulSet", "minio")
     assert default is not None
     assert default["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
-        "quay.io/minio/minio:RELEASE.")
+        "quay.io/minio/minio:RELEASE."
+    )
 
 
 def test_namespace_option_carries_the_pod_security_level() -> None:
@@ -204,7 +234,8 @@ def test_existing_secrets_are_referenced_not_rendered() -> None:
 def test_generated_secret_values_are_random_and_long() -> None:
     first = rendered("full").get("Secret", "polaris-credentials")
     second = render("full", [CHART / "values-test.yaml"], chart=CHART).get(
-        "Secret", "polaris-credentials")
+        "Secret", "polaris-credentials"
+    )
     assert first is not None
     assert second is not None
     secret = base64.b64decode(first["data"]["client-secret"])

@@ -27,13 +27,19 @@ def test_unknown_profile_option_is_refused_before_helm() -> None:
     ("values", "expected"),
     [
         ({"minimal": "yes"}, "at '/minimal': got string, want boolean"),
-        ({"dagster": {"webserver": {"replicas": "two"}}},
-         "at '/dagster/webserver/replicas': got string, want integer"),
+        (
+            {"dagster": {"webserver": {"replicas": "two"}}},
+            "at '/dagster/webserver/replicas': got string, want integer",
+        ),
         ({"polaris": {"persistence": "files"}}, "at '/polaris/persistence'"),
-        ({"services": {"cube": {"ports": [{"name": "http", "port": 70000}]}}},
-         "at '/services/cube/ports/0/port'"),
-        ({"postgresql": {"resources": {"requests": {"cpu": "lots", "memory": "1Gi"}}}},
-         "at '/postgresql/resources/requests/cpu'"),
+        (
+            {"services": {"cube": {"ports": [{"name": "http", "port": 70000}]}}},
+            "at '/services/cube/ports/0/port'",
+        ),
+        (
+            {"postgresql": {"resources": {"requests": {"cpu": "lots", "memory": "1Gi"}}}},
+            "at '/postgresql/resources/requests/cpu'",
+        ),
         ({"replicaCount": 3}, "additional properties 'replicaCount' not allowed"),
     ],
 )

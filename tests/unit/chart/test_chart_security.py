@@ -57,9 +57,17 @@ def test_restricted_checks_catch_each_violation() -> None:
     spec["volumes"].append({"name": "host", "hostPath": {"path": "/"}})
     broken = PodTemplate(pod.kind, pod.name, pod.labels, spec, 1, False)
     problems = " | ".join(restricted_problems(broken))
-    for expected in ("privileged", "allowPrivilegeEscalation is not false", "lacks ALL",
-                     "adds capabilities", "runAsNonRoot is not true", "runAsUser is 0",
-                     "seccompProfile", "hostNetwork", "hostPath"):
+    for expected in (
+        "privileged",
+        "allowPrivilegeEscalation is not false",
+        "lacks ALL",
+        "adds capabilities",
+        "runAsNonRoot is not true",
+        "runAsUser is 0",
+        "seccompProfile",
+        "hostNetwork",
+        "hostPath",
+    ):
         assert expected in problems
     assert "readOnlyRootFilesystem is not true" in " ".join(hardening_problems(broken))
 
@@ -72,8 +80,10 @@ def test_test_values_probe_quickly() -> None:
     assert container["startupProbe"]["periodSeconds"] <= 2
     production = rendered("minimal", "values.yaml").get("Deployment", "dagster-webserver")
     assert production is not None
-    assert production["spec"]["template"]["spec"]["containers"][0]["readinessProbe"][
-        "periodSeconds"] >= 10
+    assert (
+        production["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["periodSeconds"]
+        >= 10
+    )
 
 
 @pytest.mark.parametrize(("profile", "tier"), [("minimal", "integration"), ("full", "e2e")])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 from pathlib import Path
 
 import pytest
@@ -21,21 +20,32 @@ PROJECT = load_project()
 def _plan(tier: str, profile: str | None = None) -> RunPlan:
     chosen = resolve_tier(PROJECT, tier)
     return RunPlan(
-        run_id="abc123", project=PROJECT, tier=chosen,
-        profile=resolve_profile(PROJECT, chosen, profile), services=(), backend="cluster",
-        backend_reason="test", suite=PROJECT.root, results_root=PROJECT.root / "test-results",
-        timeout=60, keep=False, shards=1,
+        run_id="abc123",
+        project=PROJECT,
+        tier=chosen,
+        profile=resolve_profile(PROJECT, chosen, profile),
+        services=(),
+        backend="cluster",
+        backend_reason="test",
+        suite=PROJECT.root,
+        results_root=PROJECT.root / "test-results",
+        timeout=60,
+        keep=False,
+        shards=1,
     )
 
 
-@pytest.mark.parametrize(("tier", "values_file", "profile"), [
-    ("integration", "values-test.yaml", "minimal"),
-    ("e2e", "values-test.yaml", "full"),
-    ("staging", "values-staging.yaml", "full"),
-])
+@pytest.mark.parametrize(
+    ("tier", "values_file", "profile"),
+    [
+        ("integration", "values-test.yaml", "minimal"),
+        ("e2e", "values-test.yaml", "full"),
+        ("staging", "values-staging.yaml", "full"),
+    ],
+)
 def test_values_file_and_profile_follow_the_tier(
-        tier: str, values_file: str, profile: str, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tier: str, values_file: str, profile: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(PLATFORM_IMAGE_ENV, raising=False)
     release = Release.for_plan(_plan(tier))
     assert [p.name for p in release.values_files] == [values_file]
@@ -57,8 +67,11 @@ def test_profile_option_wins_over_the_tier(monkeypatch: pytest.MonkeyPatch) -> N
 def test_platform_image_from_argument_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PLATFORM_IMAGE_ENV, "registry.example:5000/team/floe-platform:v7")
     from_env = Release.for_plan(_plan("integration")).values["dagster"]["image"]
-    assert from_env == {"repository": "registry.example:5000/team/floe-platform", "tag": "v7",
-                        "pullPolicy": "IfNotPresent"}
+    assert from_env == {
+        "repository": "registry.example:5000/team/floe-platform",
+        "tag": "v7",
+        "pullPolicy": "IfNotPresent",
+    }
     given = Release.for_plan(_plan("integration"), "floe-platform:git-abc").values
     assert given["dagster"]["image"]["tag"] == "git-abc"
 
@@ -83,4 +96,5 @@ def test_namespace_is_labelled_for_pod_security() -> None:
     labels = manifest["metadata"]["labels"]
     assert labels["a"] == "b"
     assert {labels[f"pod-security.kubernetes.io/{m}"] for m in ("enforce", "audit", "warn")} == {
-        "baseline"}
+        "baseline"
+    }

@@ -34,9 +34,16 @@ def emulated(tmp_path: Path) -> Iterator[object]:
 
     with EmulatedCluster(tmp_path / "cluster") as cluster:
         assert cluster.api is not None
-        cluster.call(cluster.api.put(kmock.resource("", "v1", "serviceaccounts"), {
-            "apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": "default", "namespace": "default"}}))
+        cluster.call(
+            cluster.api.put(
+                kmock.resource("", "v1", "serviceaccounts"),
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": "default", "namespace": "default"},
+                },
+            )
+        )
         yield cluster
         cluster.kill_all()
 
@@ -50,7 +57,15 @@ def suite() -> Iterator[Path]:
         yield Path(folder)
 
 
-def floe_test(args: list[str], env: dict[str, str],
-              timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(FLOE_TEST), *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+def floe_test(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(FLOE_TEST), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

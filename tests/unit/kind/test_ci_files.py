@@ -17,8 +17,9 @@ from floe_testing.labels import RUNNER_GID, RUNNER_UID
 
 REPO = Path(__file__).resolve().parents[3]
 # recent typer vendors click as typer._click; fall back to click for older typer
-_EXCEPTIONS = "typer._click.exceptions" if importlib.util.find_spec("typer._click") else (
-    "click.exceptions")
+_EXCEPTIONS = (
+    "typer._click.exceptions" if importlib.util.find_spec("typer._click") else ("click.exceptions")
+)
 CliUsageError: type[Exception] = importlib.import_module(_EXCEPTIONS).UsageError
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
@@ -39,7 +40,7 @@ def _floe_test_commands(workflow: dict[Any, Any]) -> list[tuple[str, dict[str, A
                 if "floe-test " not in line:
                     continue
                 words = shlex.split(line.replace('"', ""))
-                found.append((job_name, step, words[words.index("floe-test") + 1:]))
+                found.append((job_name, step, words[words.index("floe-test") + 1 :]))
     return found
 
 
@@ -50,8 +51,11 @@ def _parse_cli(argv: list[str]) -> Any:
     command: Any = typer.main.get_command(app)
     ctx = command.make_context("floe-test", list(argv))
     while hasattr(command, "resolve_command"):  # a group: descend into the subcommand
-        rest = [*ctx._protected_args, *ctx.args] if hasattr(ctx, "_protected_args") else [
-            *ctx.protected_args, *ctx.args]
+        rest = (
+            [*ctx._protected_args, *ctx.args]
+            if hasattr(ctx, "_protected_args")
+            else [*ctx.protected_args, *ctx.args]
+        )
         name, sub, args = command.resolve_command(ctx, rest)
         assert sub is not None, f"unknown command {name}"
         command = sub
@@ -71,8 +75,15 @@ def test_workflows_parse_and_run_only_existing_commands() -> None:
     assert seen >= 4
 
 
-@pytest.mark.parametrize("argv", [["cluster", "explode"], ["run", "--backend"],
-                                  ["cluster", "down", "--bogus"], ["no-such-command"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cluster", "explode"],
+        ["run", "--backend"],
+        ["cluster", "down", "--bogus"],
+        ["no-such-command"],
+    ],
+)
 def test_a_wrong_command_would_be_caught(argv: list[str]) -> None:
     with pytest.raises(CliUsageError):
         _parse_cli(argv)
@@ -90,13 +101,19 @@ def test_ci_jobs_match_the_seed_table() -> None:
         assert workflow["jobs"][tier_name]["runs-on"] == tier.ci.runner
         assert step["timeout-minutes"] == tier.ci.minutes
         assert workflow["jobs"][tier_name]["timeout-minutes"] > tier.ci.minutes
-        uploads = [s for s in workflow["jobs"][tier_name]["steps"]
-                   if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+        uploads = [
+            s
+            for s in workflow["jobs"][tier_name]["steps"]
+            if str(s.get("uses", "")).startswith("actions/upload-artifact")
+        ]
         assert uploads
         assert uploads[0]["if"] == "always()"
         assert uploads[0]["with"]["path"] == f"test-results/{tier_name}"
-        setup = next(s for s in workflow["jobs"][tier_name]["steps"]
-                     if str(s.get("uses", "")).startswith("astral-sh/setup-uv"))
+        setup = next(
+            s
+            for s in workflow["jobs"][tier_name]["steps"]
+            if str(s.get("uses", "")).startswith("astral-sh/setup-uv")
+        )
         assert setup["with"]["enable-cache"] is True
     assert "--backend" in commands["integration"][1]
     assert commands["integration"][1][commands["integration"][1].index("--backend") + 1] == "kind"
@@ -109,7 +126,7 @@ def test_staging_is_scheduled_and_reads_the_kubeconfig_from_a_secret() -> None:
     text = (REPO / ".github" / "workflows" / "staging.yml").read_text()
     assert "secrets.STAGING_KUBECONFIG" in text
     assert "umask 077" in text
-    (_, _, argv), = _floe_test_commands(workflow)
+    ((_, _, argv),) = _floe_test_commands(workflow)
     assert argv[:2] == ["run", "staging"]
     assert "--kubeconfig" in argv
 

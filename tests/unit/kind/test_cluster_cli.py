@@ -23,8 +23,12 @@ def test_up_creates_then_reuses_status_and_down(standins: StandIns, emulated: An
     assert sum(1 for c in standins.calls("kind") if c[1] == "create") == 1
     status = floe_test(["cluster", "status", "--json"], env)
     assert status.returncode == 0
-    assert json.loads(status.stdout) == {"name": "floe-dev", "exists": True,
-                                         "created_by_floe_test": True, "kubeconfig": kubeconfig}
+    assert json.loads(status.stdout) == {
+        "name": "floe-dev",
+        "exists": True,
+        "created_by_floe_test": True,
+        "kubeconfig": kubeconfig,
+    }
     down = floe_test(["cluster", "down"], env)
     assert down.returncode == 0
     assert standins.clusters() == []

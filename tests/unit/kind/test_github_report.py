@@ -20,10 +20,18 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 def _summary(tmp_path: Path, exit_code: int = 1, message: str = "") -> RunSummary:
     junit = tmp_path / "junit.xml"
     junit.write_text(JUNIT)
-    return RunSummary(run_id="abc", tier="integration", profile="minimal", backend="kind",
-                      exit_code=exit_code, verdict="tests failed", message=message,
-                      timings={"start platform": 40.0, "run tests": 12.5},
-                      totals=Totals(2, 1, 0, 0), junit=str(junit))
+    return RunSummary(
+        run_id="abc",
+        tier="integration",
+        profile="minimal",
+        backend="kind",
+        exit_code=exit_code,
+        verdict="tests failed",
+        message=message,
+        timings={"start platform": 40.0, "run tests": 12.5},
+        totals=Totals(2, 1, 0, 0),
+        junit=str(junit),
+    )
 
 
 def test_publishes_summary_and_annotations_under_actions(tmp_path: Path) -> None:
@@ -31,16 +39,22 @@ def test_publishes_summary_and_annotations_under_actions(tmp_path: Path) -> None
     (tmp_path / "tests" / "integration").mkdir(parents=True)
     (tmp_path / "tests" / "integration" / "test_x.py").write_text("")
     out = io.StringIO()
-    done = publish(_summary(tmp_path), root=tmp_path, out=out,
-                   env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(step_summary)})
+    done = publish(
+        _summary(tmp_path),
+        root=tmp_path,
+        out=out,
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(step_summary)},
+    )
     assert done
     markdown = step_summary.read_text()
     assert "| 2 | 1 | 1 | 0 | 0 |" in markdown
     assert "| start platform | 40.0 |" in markdown
     assert "| **total** | **52.5** |" in markdown
     lines = out.getvalue().splitlines()
-    assert lines == ["::error file=tests/integration/test_x.py,"
-                     "title=tests.integration.test_x%3A%3Atest_bad::assert 1 == 2"]
+    assert lines == [
+        "::error file=tests/integration/test_x.py,"
+        "title=tests.integration.test_x%3A%3Atest_bad::assert 1 == 2"
+    ]
 
 
 def test_infrastructure_failure_is_annotated(tmp_path: Path) -> None:

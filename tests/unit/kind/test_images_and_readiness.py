@@ -116,8 +116,9 @@ def test_build_skips_images_whose_tag_exists(repo: Path) -> None:
         ("docker", False, "localhost:5001", []),
     ],
 )
-def test_load_paths(engine_name: str, containerd: bool, registry: str | None,
-                    expected: list[tuple[str, ...]]) -> None:
+def test_load_paths(
+    engine_name: str, containerd: bool, registry: str | None, expected: list[tuple[str, ...]]
+) -> None:
     engine, kind = FakeEngine(name=engine_name), FakeKind()
     info = EngineInfo(8 * 1024**3, 4, "aarch64", containerd)
     images.load_images(engine, info, kind, "floe-dev", ["a:1"], registry)  # type: ignore[arg-type]
@@ -137,8 +138,12 @@ class Clock:
 
 
 def _pod(waiting: str | None = None, restarts: int = 0, **status: Any) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": "c", "image": "i", "restartCount": restarts,
-                                 "state": {"waiting": {"reason": waiting}} if waiting else {}}
+    container: dict[str, Any] = {
+        "name": "c",
+        "image": "i",
+        "restartCount": restarts,
+        "state": {"waiting": {"reason": waiting}} if waiting else {},
+    }
     return {"metadata": {"name": "p"}, "status": {"containerStatuses": [container], **status}}
 
 
@@ -155,8 +160,16 @@ def test_pull_errors_get_a_grace_period() -> None:
 def test_unschedulable_after_grace_names_resources() -> None:
     clock = Clock()
     judge = PodJudge(clock=clock)
-    pod = _pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                            "message": "0/1 nodes: Insufficient memory"}])
+    pod = _pod(
+        conditions=[
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": "0/1 nodes: Insufficient memory",
+            }
+        ]
+    )
     assert judge.problem(pod) is None
     clock.now = UNSCHEDULABLE_GRACE
     found = judge.problem(pod)
@@ -210,14 +223,19 @@ class FakeInstall:
         self.cancelled = True
 
 
-READY = {"kind": "Deployment", "metadata": {"name": "w"}, "spec": {"replicas": 1},
-         "status": {"readyReplicas": 1}}
+READY = {
+    "kind": "Deployment",
+    "metadata": {"name": "w"},
+    "spec": {"replicas": 1},
+    "status": {"readyReplicas": 1},
+}
 NOT_READY = {**READY, "status": {}}
 
 
 def test_ready_needs_install_done_and_every_workload_ready() -> None:
-    snapshots = iter([Snapshot([], []), Snapshot([], [NOT_READY]), Snapshot([], [READY]),
-                      Snapshot([], [READY])])
+    snapshots = iter(
+        [Snapshot([], []), Snapshot([], [NOT_READY]), Snapshot([], [READY]), Snapshot([], [READY])]
+    )
     install = FakeInstall(finished_after=2)
     wait_platform_ready(lambda: next(snapshots), install, timeout=5, interval=0.01)
     assert not install.cancelled
@@ -226,15 +244,18 @@ def test_ready_needs_install_done_and_every_workload_ready() -> None:
 def test_fatal_pod_cancels_the_install() -> None:
     install = FakeInstall(finished_after=100)
     with pytest.raises(InfrastructureError, match="InvalidImageName"):
-        wait_platform_ready(lambda: Snapshot([_pod("InvalidImageName")], [NOT_READY]), install,
-                            timeout=5, interval=0.01)
+        wait_platform_ready(
+            lambda: Snapshot([_pod("InvalidImageName")], [NOT_READY]),
+            install,
+            timeout=5,
+            interval=0.01,
+        )
     assert install.cancelled
 
 
 def test_timeout_lists_what_was_pending() -> None:
     install = FakeInstall(finished_after=0)
     with pytest.raises(InfrastructureError, match="Deployment/w") as caught:
-        wait_platform_ready(lambda: Snapshot([], [NOT_READY]), install, timeout=0.05,
-                            interval=0.01)
+        wait_platform_ready(lambda: Snapshot([], [NOT_READY]), install, timeout=0.05, interval=0.01)
     assert caught.value.cause == "platform-timeout"
     assert install.cancelled

@@ -14,16 +14,18 @@ from unit.kind.conftest import floe_test
 def _run(standins: StandIns, tmp_path: Path, **env_tools: object) -> tuple[int, str]:
     tools = env_tools.get("tools", ("docker", "kind", "helm"))
     env = standins.env(tools=tools)  # type: ignore[arg-type]
-    done = floe_test(["run", "integration", "--backend", "kind", "--results-dir",
-                      str(tmp_path / "results")], env)
+    done = floe_test(
+        ["run", "integration", "--backend", "kind", "--results-dir", str(tmp_path / "results")], env
+    )
     return done.returncode, done.stdout + done.stderr
 
 
 def _created_nothing(standins: StandIns, tmp_path: Path) -> None:
     assert not (tmp_path / "results").exists()
     assert standins.clusters() == []
-    assert not any(call[0] in ("kind", "helm") and call[1:2] != ["get"]
-                   for call in standins.calls())
+    assert not any(
+        call[0] in ("kind", "helm") and call[1:2] != ["get"] for call in standins.calls()
+    )
     assert not any(call[1] in ("build", "save", "push") for call in standins.calls("docker"))
 
 
@@ -52,8 +54,9 @@ def test_no_kind_exits_2_with_install_hint(standins: StandIns, tmp_path: Path) -
         ("broken", 3, "not healthy"),
     ],
 )
-def test_daemon_states(standins: StandIns, tmp_path: Path, daemon: str, code: int,
-                       expected: str) -> None:
+def test_daemon_states(
+    standins: StandIns, tmp_path: Path, daemon: str, code: int, expected: str
+) -> None:
     standins.set(daemon=daemon)
     returncode, output = _run(standins, tmp_path)
     assert returncode == code, output
@@ -75,17 +78,42 @@ def test_too_little_memory_for_the_profile(standins: StandIns, tmp_path: Path) -
 def test_full_profile_needs_more_memory_than_minimal(standins: StandIns, tmp_path: Path) -> None:
     standins.set(memory=5 * 1024**3)
     env = standins.env()
-    minimal = floe_test(["run", "integration", "--backend", "kind", "--results-dir",
-                         str(tmp_path / "r"), "--suite", str(tmp_path)], env, timeout=30)
-    full = floe_test(["run", "e2e", "--backend", "kind", "--results-dir", str(tmp_path / "r"),
-                      "--suite", str(tmp_path)], env, timeout=30)
+    minimal = floe_test(
+        [
+            "run",
+            "integration",
+            "--backend",
+            "kind",
+            "--results-dir",
+            str(tmp_path / "r"),
+            "--suite",
+            str(tmp_path),
+        ],
+        env,
+        timeout=30,
+    )
+    full = floe_test(
+        [
+            "run",
+            "e2e",
+            "--backend",
+            "kind",
+            "--results-dir",
+            str(tmp_path / "r"),
+            "--suite",
+            str(tmp_path),
+        ],
+        env,
+        timeout=30,
+    )
     assert "needs about" not in minimal.stderr  # went past preflight (fails later: no cluster)
     assert full.returncode == 2
     assert "full profile of the e2e tier on Kind needs about" in full.stderr
 
 
-def test_availability_is_fast_and_explains(standins: StandIns, monkeypatch: pytest.MonkeyPatch
-                                           ) -> None:
+def test_availability_is_fast_and_explains(
+    standins: StandIns, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from floe_testing.backends.kind import KindBackend
 
     for key, value in standins.env().items():

@@ -16,12 +16,26 @@ from harness.standins import StandIns
 from unit.kind.conftest import floe_test
 
 
-def _run(standins: StandIns, emulated: Any, suite: Path, tmp_path: Path,
-         *extra: str) -> tuple[int, str, Path]:
+def _run(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path, *extra: str
+) -> tuple[int, str, Path]:
     results = tmp_path / "results"
     env = standins.env(kubeconfig=emulated.kubeconfig)
-    done = floe_test(["run", "integration", "--backend", "kind", "--suite", str(suite),
-                      "--results-dir", str(results), *extra], env, timeout=240)
+    done = floe_test(
+        [
+            "run",
+            "integration",
+            "--backend",
+            "kind",
+            "--suite",
+            str(suite),
+            "--results-dir",
+            str(results),
+            *extra,
+        ],
+        env,
+        timeout=240,
+    )
     return done.returncode, done.stdout + done.stderr, results / "integration"
 
 
@@ -30,8 +44,9 @@ def _steps(standins: StandIns) -> list[str]:
     return [f"{call[0]} {call[1]}" for call in standins.calls()]
 
 
-def test_fresh_cluster_full_sequence(standins: StandIns, emulated: Any, suite: Path,
-                                     tmp_path: Path) -> None:
+def test_fresh_cluster_full_sequence(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     code, output, results = _run(standins, emulated, suite, tmp_path)
     assert code == 0, output
     steps = _steps(standins)
@@ -52,9 +67,11 @@ def test_fresh_cluster_full_sequence(standins: StandIns, emulated: Any, suite: P
     overrides = standins.helm_values()[-1]
     assert overrides["profile"] == "minimal"
     platform_ref = next(r for r in refs if r.startswith("floe-platform:"))
-    assert overrides["dagster"]["image"] == {"repository": "floe-platform",
-                                             "tag": platform_ref.split(":")[1],
-                                             "pullPolicy": "IfNotPresent"}
+    assert overrides["dagster"]["image"] == {
+        "repository": "floe-platform",
+        "tag": platform_ref.split(":")[1],
+        "pullPolicy": "IfNotPresent",
+    }
     # results: JUnit from the Job, per-phase timings and the finer kind steps
     summary = json.loads((results / "summary.json").read_text())
     assert summary["tests"]["passed"] == 1
@@ -64,7 +81,8 @@ def test_fresh_cluster_full_sequence(standins: StandIns, emulated: Any, suite: P
 
 
 def test_reused_cluster_is_kept(
-        standins: StandIns, emulated: Any, suite: Path, tmp_path: Path) -> None:
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     standins.add_cluster("floe-dev")
     code, output, _ = _run(standins, emulated, suite, tmp_path)
     assert code == 0, output
@@ -78,7 +96,8 @@ def test_reused_cluster_is_kept(
 
 
 def test_containerd_image_store_loads_single_platform_archives(
-        standins: StandIns, emulated: Any, suite: Path, tmp_path: Path) -> None:
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     standins.set(containerd=True)
     code, output, _ = _run(standins, emulated, suite, tmp_path)
     assert code == 0, output
@@ -91,7 +110,8 @@ def test_containerd_image_store_loads_single_platform_archives(
 
 @pytest.mark.parametrize("reason", ["CrashLoopBackOff", "InvalidImageName"])
 def test_broken_platform_pod_fails_fast_and_cleans_up(
-        standins: StandIns, emulated: Any, suite: Path, tmp_path: Path, reason: str) -> None:
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path, reason: str
+) -> None:
     standins.set(broken_pod=reason)
     code, output, results = _run(standins, emulated, suite, tmp_path)
     assert code == 3, output
@@ -104,7 +124,8 @@ def test_broken_platform_pod_fails_fast_and_cleans_up(
 
 
 def test_image_build_failure_still_deletes_the_cluster_created_meanwhile(
-        standins: StandIns, emulated: Any, suite: Path, tmp_path: Path) -> None:
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     standins.set(fail=["build"])
     code, output, _ = _run(standins, emulated, suite, tmp_path)
     assert code == 3, output
@@ -116,8 +137,9 @@ def test_image_build_failure_still_deletes_the_cluster_created_meanwhile(
     assert standins.clusters() == []
 
 
-def test_load_failure_names_the_error(standins: StandIns, emulated: Any, suite: Path,
-                                      tmp_path: Path) -> None:
+def test_load_failure_names_the_error(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     standins.set(fail=["load"])
     code, output, _ = _run(standins, emulated, suite, tmp_path)
     assert code == 3
@@ -125,8 +147,9 @@ def test_load_failure_names_the_error(standins: StandIns, emulated: Any, suite: 
     assert standins.clusters() == []
 
 
-def test_helm_failure_is_an_infrastructure_failure(standins: StandIns, emulated: Any,
-                                                   suite: Path, tmp_path: Path) -> None:
+def test_helm_failure_is_an_infrastructure_failure(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     standins.set(fail=["helm"], workloads=[])
     code, output, _ = _run(standins, emulated, suite, tmp_path)
     assert code == 3, output
@@ -135,8 +158,9 @@ def test_helm_failure_is_an_infrastructure_failure(standins: StandIns, emulated:
     assert standins.clusters() == []
 
 
-def test_keep_leaves_cluster_and_release(standins: StandIns, emulated: Any, suite: Path,
-                                         tmp_path: Path) -> None:
+def test_keep_leaves_cluster_and_release(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
     code, output, _ = _run(standins, emulated, suite, tmp_path, "--keep")
     assert code == 0, output
     steps = _steps(standins)
