@@ -7,14 +7,13 @@ the emulator through the kubeconfig it is handed, as the real chart install woul
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import kmock
 import pytest
 
-from harness.cli import FAST_PYTEST, FLOE_TEST, assert_nothing_left, write_suite
+from harness.cli import assert_nothing_left, run_cli, write_suite
 from harness.cluster import REPO_ROOT, EmulatedCluster
 from harness.emulator import NAMESPACES
 from harness.standins import StandIns, install
@@ -36,32 +35,15 @@ def _run(
     *options: str,
     env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
-    command = [
-        FLOE_TEST,
-        "run",
-        "integration",
-        "--backend",
-        "cluster",
-        "--kubeconfig",
-        str(cluster.kubeconfig),
-        "--suite",
-        str(suite),
-        "--results-dir",
-        str(results),
+    run = run_cli(
+        cluster,
+        suite,
+        results,
         *options,
-        "--",
-        *FAST_PYTEST,
-    ]
-    done = subprocess.run(
-        command,
-        cwd=REPO_ROOT,
         env={**helm.env(tools=("helm",)), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        install=True,
     )
-    return done.returncode, done.stdout + done.stderr
+    return run.exit_code, "\n".join(run.stdout) + "\n" + run.stderr
 
 
 def _deployments(cluster: EmulatedCluster) -> list[str]:

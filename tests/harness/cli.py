@@ -62,15 +62,19 @@ def run_cli(
     on_line: Callable[[str], None] | None = None,
     env: dict[str, str] | None = None,
     pytest_args: tuple[str, ...] = (),
+    install: bool = False,
 ) -> CliRun:
-    """``floe-test run integration --backend cluster --no-install`` against the emulator."""
+    """``floe-test run integration --backend cluster`` against the emulator.
+
+    ``--no-install`` unless ``install``: then a stand-in helm on the env's PATH installs.
+    """
     command = [
         FLOE_TEST,
         "run",
         "integration",
         "--backend",
         "cluster",
-        "--no-install",
+        *([] if install else ["--no-install"]),
         "--kubeconfig",
         str(cluster.kubeconfig),
         "--suite",
