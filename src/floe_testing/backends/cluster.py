@@ -38,6 +38,16 @@ def run_namespace(plan: RunPlan) -> str:
     return namespace_name(plan.project.config.namespace_prefix, plan.tier.name, plan.run_id)
 
 
+def pod_security_level(plan: RunPlan, platform_image: str | None = None) -> str:
+    """The run namespace's Pod Security level: the chart's ``podSecurity.level`` when the run
+    installs it, else ``restricted`` (what the test Job itself needs)."""
+    if plan.cluster.install and plan.profile is not None:
+        from floe_testing.deploy.release import Release
+
+        return Release.for_plan(plan, platform_image).pod_security_level()
+    return "restricted"
+
+
 def default_kubeconfig() -> Path | None:
     """The kubeconfig kubectl would use ($KUBECONFIG's first entry, else ~/.kube/config)."""
     env = os.environ.get("KUBECONFIG", "")
@@ -100,7 +110,7 @@ class ClusterBackend(Backend):
         from floe_testing.deploy.platform import Platform
 
         release = self._release(plan) if plan.cluster.install else None
-        kube = self._prepare(plan, ui, release.pod_security_level() if release else "restricted")
+        kube = self._prepare(plan, ui, pod_security_level(plan, self.platform_image))
         if release is None:
             ui.info("--no-install: the platform is expected to be deployed already")
             return
@@ -119,7 +129,6 @@ class ClusterBackend(Backend):
             return self.kube
         from floe_testing.cluster.kube import Kube, Target, TransportError
         from floe_testing.cluster.manifest import namespace_manifest
-        from floe_testing.deploy.release import with_pod_security
 
         kube = Kube(Target(plan.cluster.kubeconfig, plan.cluster.context))
         self.kube = kube
@@ -136,9 +145,7 @@ class ClusterBackend(Backend):
             )
         if not exists:
             kube.create(
-                with_pod_security(
-                    namespace_manifest(self.namespace, plan.run_id, plan.tier.name), pod_security
-                )
+                namespace_manifest(self.namespace, plan.run_id, plan.tier.name, pod_security)
             )
             self.namespace_created = True
             ui.step(f"created namespace {self.namespace} on {kube.server}")

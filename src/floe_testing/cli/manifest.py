@@ -20,6 +20,13 @@ def manifest(
     namespace: options.Namespace = None,
     image: options.Image = None,
     run_id: Annotated[str | None, typer.Option(help="Run id (default: a new random one).")] = None,
+    results_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Results folder whose <tier>/durations.json balances the shards, as in a run "
+            "(default: test-results)."
+        ),
+    ] = None,
     checked_in: Annotated[
         bool,
         typer.Option("--checked-in", help="Print the form committed as <tier path>/test-job.yaml."),
@@ -54,16 +61,21 @@ def manifest(
             backend_reason="manifest",
             profile=profile,
             suite=suite,
+            results_dir=results_dir,
             timeout=timeout,
             shards=shards,
             pytest_args=tuple(pytest_args or ()),
             cluster=ClusterOptions(namespace=namespace, image=image),
             run_id=run_id,
         )
-        from floe_testing.backends.cluster import run_namespace
+        from floe_testing.backends.cluster import pod_security_level, run_namespace
 
         spec = JobSpec.from_plan(plan, run_namespace(plan))
-        text = to_yaml(run_manifests(spec, create_namespace=namespace is None))
+        text = to_yaml(
+            run_manifests(
+                spec, create_namespace=namespace is None, pod_security=pod_security_level(plan)
+            )
+        )
     if output is None:
         typer.echo(text, nl=False)
     else:

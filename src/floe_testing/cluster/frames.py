@@ -11,7 +11,12 @@ Framing, robust to anything the tests print:
 - the payload (gzip of a JSON envelope holding the JUnit XML) is base64 in numbered chunks
   short enough for the kubelet's 16 KiB log-line limit;
 - a SHA-256 of the payload is in the begin line and in the termination message;
-- the termination message (<= 4 KiB) pins the nonce, so look-alike frames are ignored.
+- the termination message (<= 4 KiB) pins the nonce, so look-alike frames are ignored;
+- when the payload is small enough, the termination message carries it too (``payload``), so
+  a log that lost its frame (kubelet log rotation, a log read cut short) still gives results.
+
+The frame is printed last (just before the runner's closing line): with kubelet log rotation
+the early part of a long log is gone, the end is not.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ import json
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 PREFIX = "@@floe-results"
 CHUNK_CHARS = 4000
+TERMINATION_MESSAGE_LIMIT = 4096  # bytes the kubelet keeps of a termination message
 FORMAT_VERSION = 1
 _LINE = re.compile(
     rf"^{re.escape(PREFIX)}:(?P<nonce>[0-9a-f]{{16,64}}):(?P<kind>begin|end|\d+)"
@@ -72,9 +78,29 @@ class Summary:
     errors: int = 0
     skipped: int = 0
     crashed: bool = False
+    payload: str = ""  # base64 of the envelope, when the whole message fits the limit
 
     def encode(self) -> str:
         return json.dumps({"v": FORMAT_VERSION, **asdict(self)}, separators=(",", ":"))
+
+    def with_payload(self, result: ShardResult) -> Summary:
+        """This summary carrying the result itself, if that still fits the kubelet's limit."""
+        text = base64.b64encode(result.envelope()).decode()
+        candidate = replace(self, payload=text)
+        fits = len(candidate.encode().encode()) <= TERMINATION_MESSAGE_LIMIT
+        return candidate if fits else self
+
+    def result(self) -> ShardResult | None:
+        """The result carried by the message, when present and matching its checksum."""
+        if not self.payload:
+            return None
+        try:
+            payload = base64.b64decode(self.payload)
+            if hashlib.sha256(payload).hexdigest() != self.sha256:
+                return None
+            return ShardResult.from_envelope(payload)
+        except (ValueError, TypeError, OSError):
+            return None
 
     @classmethod
     def decode(cls, text: str) -> Summary | None:

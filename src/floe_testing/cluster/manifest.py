@@ -12,16 +12,22 @@ Seed semantics kept: ``backoffLimit: 0``, ``ttlSecondsAfterFinished: 3600``,
 pytest writing JUnit. Added: ``activeDeadlineSeconds`` from the tier's timeout, the tier's
 resources, the restricted security profile (read-only root with emptyDirs for ``/tmp`` and
 ``/results``), a token-less ServiceAccount, recommended labels with run id and tier, and
-``--shards N`` as an Indexed Job. The runner exits 0 once it delivered results, so one
-shard's failing tests never cancel the others under ``backoffLimit: 0``.
+``--shards N`` as an Indexed Job with ``backoffLimitPerIndex: 0`` instead of ``backoffLimit: 0``
+(no retries either way): the runner exits non-zero when its tests fail (the Job ends Failed,
+as a user of ``kubectl apply`` expects), and a Job-wide ``backoffLimit: 0`` would make the Job
+controller stop every other shard at the first failing one. Recorded test durations (from
+the previous run's ``durations.json``) travel in ``$FLOE_TEST_DURATIONS`` so the shards split
+by time.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from floe_testing import labels
+from floe_testing.cluster.shards import ENV_DURATIONS
 from floe_testing.contract import cluster_env, secret_refs
 
 if TYPE_CHECKING:
@@ -53,9 +59,13 @@ class JobSpec:
     timeout: int
     pytest_args: tuple[str, ...] = ()
     job_name: str = ""
+    durations: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_plan(cls, plan: RunPlan, namespace: str) -> JobSpec:
+        from floe_testing.cluster.shards import recorded_durations
+
+        durations = recorded_durations(plan.results_dir) if plan.shards > 1 else {}
         return cls(
             tier=plan.tier,
             services=plan.services,
@@ -67,6 +77,7 @@ class JobSpec:
             timeout=plan.timeout,
             pytest_args=plan.pytest_args,
             job_name=f"floe-{plan.tier.name}-tests-{plan.run_id}"[:MAX_NAME],
+            durations=tuple(sorted(durations.items())),
         )
 
     @classmethod
@@ -93,7 +104,13 @@ def namespace_name(prefix: str, tier: str, run_id: str) -> str:
     return f"{head}-{run_id}"
 
 
-def namespace_manifest(name: str, run_id: str, tier: str) -> dict[str, Any]:
+PSA_MODES = ("enforce", "audit", "warn")
+
+
+def namespace_manifest(
+    name: str, run_id: str, tier: str, pod_security: str = "restricted"
+) -> dict[str, Any]:
+    """The run's namespace, Pod Security admission at ``pod_security`` in every mode."""
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -101,8 +118,7 @@ def namespace_manifest(name: str, run_id: str, tier: str) -> dict[str, Any]:
             "name": name,
             "labels": {
                 **labels.runner_labels(run_id, tier),
-                "pod-security.kubernetes.io/enforce": "baseline",
-                "pod-security.kubernetes.io/warn": "restricted",
+                **{f"pod-security.kubernetes.io/{mode}": pod_security for mode in PSA_MODES},
             },
         },
     }
@@ -142,6 +158,10 @@ def _env(spec: JobSpec) -> list[dict[str, Any]]:
         {"name": "PYTHONUNBUFFERED", "value": "1"},
         {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
     ]
+    if spec.durations:
+        recorded = {test: round(seconds, 3) for test, seconds in spec.durations}
+        text = json.dumps(recorded, separators=(",", ":"), sort_keys=True)
+        env.append({"name": ENV_DURATIONS, "value": text})
     return env
 
 
@@ -191,10 +211,12 @@ def job_manifest(spec: JobSpec) -> dict[str, Any]:
         "activeDeadlineSeconds": spec.timeout,
     }
     if spec.shards > 1:
+        del job_spec["backoffLimit"]  # see the module docstring: no retries, per index
         job_spec |= {
             "completionMode": "Indexed",
             "completions": spec.shards,
             "parallelism": spec.shards,
+            "backoffLimitPerIndex": 0,
         }
     job_spec["template"] = {
         "metadata": {"labels": run_labels},
@@ -225,11 +247,15 @@ def job_manifest(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-def run_manifests(spec: JobSpec, *, create_namespace: bool) -> list[dict[str, Any]]:
+def run_manifests(
+    spec: JobSpec, *, create_namespace: bool, pod_security: str = "restricted"
+) -> list[dict[str, Any]]:
     """What a run submits, in order: [Namespace,] ServiceAccount, Job."""
     docs = [service_account_manifest(spec), job_manifest(spec)]
     if create_namespace:
-        docs.insert(0, namespace_manifest(spec.namespace, spec.run_id, spec.tier.name))
+        docs.insert(
+            0, namespace_manifest(spec.namespace, spec.run_id, spec.tier.name, pod_security)
+        )
     return docs
 
 

@@ -10,8 +10,18 @@ log (``frames``) and writes a compact summary to the termination message file na
 JUnit is rebuilt from the per-test journal the shard plugin flushed, with an error case naming
 the test that was running, and the shard is reported as crashed (failed).
 
-Exit status 0 means "results delivered", whatever the tests' verdict: under ``backoffLimit: 0``
-a failing shard must not stop the other shards. The verdict travels in the results.
+The container's exit status is the shard's verdict, so ``kubectl apply -f test-job.yaml`` ends in
+a Failed Job when a test fails, exactly like pytest on a laptop (``exit_status``):
+
+- 0: every test passed (or, in a sharded run, this shard got no tests);
+- 1: tests failed, or pytest stopped on collection errors: results delivered;
+- 2: pytest rejected its arguments, or a single shard collected no tests;
+- 3: the runner itself broke (pytest crashed or died mid-run, an internal error): partial
+  results delivered when the journal had any.
+
+Results are delivered before the exit in every case, so floe-test reads a Failed pod's log and
+termination message like a Completed one's. Sharded Jobs use ``backoffLimitPerIndex: 0`` (see
+``manifest``), so one shard's failing tests never cancel the others.
 """
 
 from __future__ import annotations
@@ -26,10 +36,12 @@ from types import FrameType
 
 from floe_testing.cluster import frames, shard_plugin
 from floe_testing.cluster.junit_build import build_from_journal, durations_from_journal, totals_of
+from floe_testing.cluster.shards import ENV_DURATIONS
 
 ENV_TERMINATION_LOG = "FLOE_TERMINATION_LOG"
 ENV_INDEX = "JOB_COMPLETION_INDEX"
 _PYTEST_STATUSES = range(6)
+EXIT_PASSED, EXIT_TESTS_FAILED, EXIT_USAGE, EXIT_RUNNER_BROKEN = 0, 1, 2, 3
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -68,7 +80,7 @@ def run_shard(args: argparse.Namespace) -> frames.ShardResult:
     junit, journal = results / f"junit-{index}.xml", results / f"journal-{index}.jsonl"
     for stale in (junit, journal):
         stale.unlink(missing_ok=True)
-    durations = args.durations or Path(args.suite) / ".test_durations"
+    durations = _durations_file(args, results)
     env = {
         **os.environ,
         shard_plugin.ENV_INDEX: str(index),
@@ -102,6 +114,28 @@ def run_shard(args: argparse.Namespace) -> frames.ShardResult:
     if not ended_with_newline:
         sys.stdout.write("\n")
     return _result(index, status, junit, journal)
+
+
+def _durations_file(args: argparse.Namespace, results: Path) -> Path:
+    """Recorded durations: ``$FLOE_TEST_DURATIONS`` (JSON the host put into the Job from its
+    previous run), else ``--durations``, else ``<suite>/.test_durations`` from the image."""
+    inline = os.environ.get(ENV_DURATIONS)
+    if inline:
+        path = results / "durations-in.json"
+        path.write_text(inline, encoding="utf-8")
+        return path
+    return args.durations or Path(args.suite) / ".test_durations"
+
+
+def exit_status(result: frames.ShardResult, shards: int) -> int:
+    """The container's exit status for this shard's result (see the module docstring)."""
+    if result.crashed or result.exit_status == 3:
+        return EXIT_RUNNER_BROKEN
+    if result.exit_status == 0 or (result.exit_status == 5 and shards > 1):
+        return EXIT_PASSED
+    if result.exit_status in (1, 2):
+        return EXIT_TESTS_FAILED
+    return EXIT_USAGE
 
 
 def _result(index: int, status: int, junit: Path, journal: Path) -> frames.ShardResult:
@@ -138,7 +172,7 @@ def emit(result: frames.ShardResult) -> frames.Summary:
         chunks=chunks,
         crashed=result.crashed,
         **totals,
-    )
+    ).with_payload(result)
     target = os.environ.get(ENV_TERMINATION_LOG)
     if target:
         try:
@@ -150,13 +184,16 @@ def emit(result: frames.ShardResult) -> frames.Summary:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
-    summary = emit(run_shard(args))
+    result = run_shard(args)
+    summary = emit(result)
+    status = exit_status(result, args.shards)
     print(
         f"floe-test: shard {summary.shard} done (pytest status {summary.exit_status}, "
-        f"{summary.tests} tests, {summary.failures} failures, {summary.errors} errors)",
+        f"{summary.tests} tests, {summary.failures} failures, {summary.errors} errors); "
+        f"exit {status}",
         flush=True,
     )
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from floe_testing.cluster import frames
+from floe_testing.cluster.shards import RECORDED_DURATIONS, recorded_durations
 from floe_testing.errors import InfrastructureError
 
 # pytest exit statuses
@@ -33,7 +34,9 @@ def decode_shard(
     summary = frames.Summary.decode(message.strip())
     result = frames.decode(lines, summary.nonce if summary else None)
     if result is None and summary is not None:
-        result = frames.decode(lines)  # the pinned frame is damaged: any verified one
+        # the log lost the frame (rotation, a cut read): the message's own copy, else any
+        # verified frame (the pinned one is damaged)
+        result = summary.result() or frames.decode(lines)
     if result is None:
         code = (terminated or {}).get("exitCode")
         reason = (terminated or {}).get("reason") or "unknown"
@@ -75,5 +78,7 @@ def write(results: list[frames.ShardResult], results_dir: Path, junit_path: Path
         parts.append(part)
         durations.update(result.durations)
     merge(parts, junit_path)
-    (results_dir / "durations.json").write_text(json.dumps(durations, indent=1, sort_keys=True))
+    # keep what earlier runs measured for tests this run did not run (-k, a shard that failed)
+    recorded = {**recorded_durations(results_dir), **durations}
+    (results_dir / RECORDED_DURATIONS).write_text(json.dumps(recorded, indent=1, sort_keys=True))
     return verdict(results)

@@ -15,6 +15,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 DURATIONS_FILE = ".test_durations"
+# Where a run records its tests' durations (``<results-dir>/<tier>/durations.json``) and where
+# the next run of the tier reads them back to balance its shards.
+RECORDED_DURATIONS = "durations.json"
+# The environment variable that carries them into the test pods (JSON ``{test id: seconds}``).
+ENV_DURATIONS = "FLOE_TEST_DURATIONS"
 
 
 def split(
@@ -76,3 +81,8 @@ def load_durations(path: Path | None) -> dict[str, float]:
     if not isinstance(data, dict):
         return {}
     return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float)}
+
+
+def recorded_durations(results_dir: Path) -> dict[str, float]:
+    """The durations the previous run of this tier recorded in its results folder."""
+    return load_durations(results_dir / RECORDED_DURATIONS)

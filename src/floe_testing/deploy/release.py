@@ -27,7 +27,6 @@ CHART_DIR = Path("charts") / "floe-platform"
 # The profile the chart's `minimal: true` shorthand (the seed's `--set minimal=true`) selects.
 MINIMAL_PROFILE = "minimal"
 PLATFORM_IMAGE_ENV = "FLOE_TEST_PLATFORM_IMAGE"
-PSA_MODES = ("enforce", "audit", "warn")
 
 
 def client_for(kubeconfig: Path, context: str | None = None) -> Client:
@@ -104,14 +103,6 @@ class Release:
         return helm.upgrade_install(
             RELEASE, self.chart, namespace, list(self.values_files), self.values
         )
-
-
-def with_pod_security(manifest: dict[str, Any], level: str) -> dict[str, Any]:
-    """The Namespace manifest labelled ``pod-security.kubernetes.io/<mode>: level``."""
-    labels = manifest.setdefault("metadata", {}).setdefault("labels", {})
-    for mode in PSA_MODES:
-        labels[f"pod-security.kubernetes.io/{mode}"] = level
-    return manifest
 
 
 def observe(client: Client, namespace: str) -> Snapshot:

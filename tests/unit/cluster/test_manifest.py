@@ -123,3 +123,44 @@ def test_manifest_command_prints_what_a_run_submits(tmp_path: Path) -> None:
     assert "--shards" in args
     given = CliRunner().invoke(app, ["manifest", "integration", "--namespace", "platform"])
     assert [d["kind"] for d in yaml.safe_load_all(given.output)] == ["ServiceAccount", "Job"]
+
+
+def test_sharded_jobs_never_retry_but_let_every_shard_finish() -> None:
+    sharded = job_manifest(_spec(shards=3))["spec"]
+    assert sharded["backoffLimitPerIndex"] == 0
+    # a Job-wide backoffLimit of 0 would stop the other shards at the first failing one
+    assert "backoffLimit" not in sharded
+    assert job_manifest(_spec(shards=1))["spec"]["backoffLimit"] == 0
+
+
+def test_manifest_namespace_is_labelled_like_a_run_labels_it() -> None:
+    from floe_testing.backends.cluster import pod_security_level
+    from floe_testing.plan import build_plan
+
+    result = CliRunner().invoke(app, ["manifest", "integration", "--run-id", "r2"])
+    labels = next(yaml.safe_load_all(result.output))["metadata"]["labels"]
+    plan = build_plan(PROJECT, "integration", backend="cluster", backend_reason="t", run_id="r2")
+    level = pod_security_level(plan)
+    assert level == "restricted"
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == level
+
+
+def test_recorded_durations_of_the_previous_run_go_into_a_sharded_job(tmp_path: Path) -> None:
+    import json
+
+    recorded = {"tests/integration/test_a.py::test_slow": 12.5, "t::fast": 0.01}
+    (tmp_path / "integration").mkdir()
+    (tmp_path / "integration" / "durations.json").write_text(json.dumps(recorded))
+
+    def env_of(*options: str) -> dict[str, str]:
+        result = CliRunner().invoke(
+            app, ["manifest", "integration", "--results-dir", str(tmp_path), *options]
+        )
+        assert result.exit_code == 0, result.output
+        job = list(yaml.safe_load_all(result.output))[-1]
+        container = job["spec"]["template"]["spec"]["containers"][0]
+        return {e["name"]: e.get("value", "") for e in container["env"]}
+
+    assert json.loads(env_of("--shards", "2")["FLOE_TEST_DURATIONS"]) == recorded
+    assert "FLOE_TEST_DURATIONS" not in env_of("--shards", "1")  # nothing to balance

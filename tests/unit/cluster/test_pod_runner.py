@@ -32,7 +32,14 @@ def test_after_crash():
 """
 
 
-def _run(tmp_path: Path, *extra: str, crash: bool = False, shards: int = 1, index: int = 0):
+def _run(
+    tmp_path: Path,
+    *extra: str,
+    crash: bool = False,
+    shards: int = 1,
+    index: int = 0,
+    env_extra: dict[str, str] | None = None,
+):
     suite = tmp_path / "suite"
     suite.mkdir(exist_ok=True)
     (suite / "test_x.py").write_text(SUITE)
@@ -42,6 +49,7 @@ def _run(tmp_path: Path, *extra: str, crash: bool = False, shards: int = 1, inde
         "FLOE_TERMINATION_LOG": str(message),
         "JOB_COMPLETION_INDEX": str(index),
         **({"CRASH": "1"} if crash else {}),
+        **(env_extra or {}),
     }
     done = subprocess.run(
         [
@@ -74,7 +82,7 @@ def _names(xml: str) -> list[str]:
 
 def test_results_survive_tests_printing_the_markers(tmp_path: Path) -> None:
     done, message = _run(tmp_path)
-    assert done.returncode == 0  # results delivered, whatever the verdict
+    assert done.returncode == 1  # a test failed: the pod (and a kubectl-applied Job) fails
     result = decode_shard(0, done.stdout.splitlines(), {"message": message, "exitCode": 0})
     assert result.exit_status == 1
     assert not result.crashed
@@ -86,6 +94,7 @@ def test_results_survive_tests_printing_the_markers(tmp_path: Path) -> None:
 
 def test_pytest_dying_mid_run_still_returns_partial_results(tmp_path: Path) -> None:
     done, message = _run(tmp_path, crash=True)
+    assert done.returncode == 3  # the runner broke, yet delivered what it had
     result = decode_shard(0, done.stdout.splitlines(), {"message": message, "exitCode": 0})
     assert result.crashed
     assert result.exit_status == 11
@@ -123,3 +132,38 @@ def test_verdict_over_shards() -> None:
     assert verdict([r(0, 5), r(1, 5)]).exit_status == 5
     assert verdict([r(0, 0), r(1, 1)]).exit_status == 1
     assert verdict([r(0, 1), r(1, 4)]).exit_status == 4
+
+
+def test_exit_status_is_the_shards_verdict(tmp_path: Path) -> None:
+    passed, _ = _run(tmp_path, "-k", "many")
+    assert passed.returncode == 0
+    empty, _ = _run(tmp_path, "-k", "no_such_test")
+    assert empty.returncode == 2  # a lone shard without tests: check the selection
+    shard, _ = _run(tmp_path, "-k", "no_such_test", shards=2)
+    assert shard.returncode == 0  # a shard left without tests in a sharded run is fine
+
+
+def test_termination_message_alone_gives_the_results(tmp_path: Path) -> None:
+    """A log that lost its frame (kubelet log rotation) still yields the shard's results."""
+    done, message = _run(tmp_path, "-k", "many or fails")
+    assert len(message.encode()) <= frames.TERMINATION_MESSAGE_LIMIT
+    result = decode_shard(0, ["the early log is gone"], {"message": message, "exitCode": 1})
+    assert _names(result.junit_xml) == ["test_fails", *[f"test_many[{n}]" for n in range(4)]]
+    assert result.exit_status == 1
+
+
+def test_recorded_durations_from_the_job_env_balance_the_shards(tmp_path: Path) -> None:
+    """One slow test weighs as much as all the others: it gets a shard of its own."""
+    recorded = {"suite/test_x.py::test_prints_markers": 100.0}
+    recorded |= {f"suite/test_x.py::test_many[{n}]": 1.0 for n in range(4)}
+    recorded |= {f"suite/test_x.py::{name}": 1.0 for name in ("test_fails", "test_crash")}
+    recorded["suite/test_x.py::test_after_crash"] = 1.0
+    env = {"FLOE_TEST_DURATIONS": json.dumps(recorded)}
+    shard_names = []
+    for index in range(2):
+        done, message = _run(tmp_path, shards=2, index=index, env_extra=env)
+        shard_names.append(
+            _names(decode_shard(index, done.stdout.splitlines(), {"message": message}).junit_xml)
+        )
+    assert shard_names[0] == ["test_prints_markers"]
+    assert len(shard_names[1]) == 7

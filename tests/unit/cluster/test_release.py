@@ -10,7 +10,8 @@ import yaml
 
 from floe_testing.chart.engine import render
 from floe_testing.config import load_project
-from floe_testing.deploy.release import PLATFORM_IMAGE_ENV, Release, with_pod_security
+from floe_testing.cluster.manifest import namespace_manifest
+from floe_testing.deploy.release import PLATFORM_IMAGE_ENV, Release
 from floe_testing.errors import UsageError
 from floe_testing.plan import ClusterOptions, RunPlan, resolve_profile, resolve_tier
 
@@ -92,9 +93,9 @@ def test_platform_image_without_tag_is_a_usage_error(monkeypatch: pytest.MonkeyP
 
 
 def test_namespace_is_labelled_for_pod_security() -> None:
-    manifest = with_pod_security({"metadata": {"name": "ns", "labels": {"a": "b"}}}, "baseline")
+    manifest = namespace_manifest("ns", "abc", "integration", "baseline")
     labels = manifest["metadata"]["labels"]
-    assert labels["a"] == "b"
+    assert labels["floe.dev/run-id"] == "abc"
     assert {labels[f"pod-security.kubernetes.io/{m}"] for m in ("enforce", "audit", "warn")} == {
         "baseline"
     }
