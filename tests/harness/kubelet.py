@@ -324,7 +324,11 @@ class Kubelet(PodLifecycle):
             "completedIndexes": ",".join(map(str, indexes)),
         }
         job = await self._patch_job(job, status)
-        if len(failed) > int(job["spec"].get("backoffLimit", 6)):
+        completions = int(job["spec"].get("completions") or 1)
+        per_index = job["spec"].get("backoffLimitPerIndex") is not None
+        if per_index and failed and len(failed) + len(succeeded) >= completions:
+            await self._fail_job(job, "FailedIndexes", "Job has failed indexes")
+        elif not per_index and len(failed) > int(job["spec"].get("backoffLimit", 6)):
             await self._fail_job(
                 job, "BackoffLimitExceeded", "Job has reached the specified backoff limit"
             )

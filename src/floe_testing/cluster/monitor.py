@@ -235,9 +235,11 @@ class Monitor:
         if problem is None:
             return
         if problem.cause == "job-failed":
-            # the Job watch can be ahead of the pod watch: a pod's own cause is more precise
+            # A runner exits 1 when its tests fail, so a Failed Job (BackoffLimitExceeded,
+            # FailedIndexes) is the normal end of a red run. The Job watch can be ahead of the
+            # pod watch: re-read the pods; a pod's own cause is more precise.
             for pod in self.kube.list("Pod", self.namespace, {LABEL_RUN_ID: self.run_id}):
-                self.pods[pod["metadata"]["name"]] = pod
+                self._on_pod("MODIFIED", pod)
                 found = classify.pod_problem(pod, self.run_id, self.settings)
                 if found is not None:
                     raise Failed(found)
