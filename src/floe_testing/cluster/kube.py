@@ -1,11 +1,19 @@
 """The thin adapter over lightkube: the only module of the cluster backend that talks to the
 Kubernetes API. Objects come back as plain dicts (camelCase, as in YAML) so classification,
 diagnostics and tests never depend on the client library's model classes.
+
+Every call translates the API's refusals into errors a user can act on: a 401/403 becomes
+``Forbidden`` (exit 3) naming the verb, the resource and the namespace, with the Role that
+grants them (``docs/rbac/floe-test-host.yaml``). Watches and followed logs are single
+requests with read timeouts; the caller resumes them (``monitor``, ``logcursor``): a watch
+from its last resourceVersion (``Gone`` on 410: re-list), a log from its last timestamp.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +24,21 @@ from lightkube.codecs import from_dict
 from lightkube.config.kubeconfig import SingleConfig
 from lightkube.core.exceptions import ConfigError
 from lightkube.resources.batch_v1 import Job
-from lightkube.resources.core_v1 import Event, Namespace, Pod, PodLog, ServiceAccount
+from lightkube.resources.core_v1 import (
+    Event,
+    Namespace,
+    Pod,
+    PodLog,
+    Secret,
+    Service,
+    ServiceAccount,
+)
 from lightkube.types import CascadeType
 
 from floe_testing.errors import InfrastructureError, UsageError
 
 Obj = dict[str, Any]
+Objs = list[Obj]
 Labels = dict[str, Any]
 TransportError = httpx2.TransportError
 _KINDS: dict[str, Any] = {
@@ -29,7 +46,43 @@ _KINDS: dict[str, Any] = {
     "ServiceAccount": ServiceAccount,
     "Job": Job,
     "Pod": Pod,
+    "Event": Event,
+    "Secret": Secret,
+    "Service": Service,
 }
+RBAC_FILE = "docs/rbac/floe-test-host.yaml"
+WATCH_SECONDS = 30  # the server ends each watch request after this; we resume from its RV
+LOG_READ_TIMEOUT = 30.0  # a followed log silent this long is re-read from its last timestamp
+_RESOURCES = {
+    "Namespace": "namespaces",
+    "ServiceAccount": "serviceaccounts",
+    "Job": "jobs.batch",
+    "Pod": "pods",
+    "Event": "events",
+    "Secret": "secrets",
+    "Service": "services",
+    "PodLog": "pods/log",
+}
+
+
+class Forbidden(InfrastructureError):
+    """The kubeconfig's user lacks a permission: which verb on which resource, and where."""
+
+    def __init__(self, verb: str, kind: str, namespace: str | None, detail: str) -> None:
+        resource = _RESOURCES.get(kind, kind)
+        where = f" in namespace {namespace}" if namespace else " (cluster scope)"
+        super().__init__(
+            f"the kubeconfig's user may not {verb} {resource}{where}: {detail}",
+            f"grant the Role in {RBAC_FILE} (kubectl apply -f {RBAC_FILE}, then bind it to the "
+            f"user); check with: kubectl auth can-i {verb} {resource}"
+            + (f" -n {namespace}" if namespace else ""),
+            cause="forbidden",
+        )
+        self.verb, self.resource, self.namespace = verb, resource, namespace
+
+
+class Gone(Exception):
+    """410: the watch's resourceVersion is older than the server keeps; list again."""
 
 
 @dataclass(frozen=True)
@@ -90,20 +143,33 @@ class Kube:
             cause="api-unreachable",
         )
 
-    def create(self, manifest: Obj) -> Obj:
+    @contextmanager
+    def _api(self, verb: str, kind: str, namespace: str | None) -> Iterator[None]:
+        """Refusals and lost connections as errors naming what was attempted."""
         try:
-            created = self.client.create(from_dict(manifest))
+            yield
         except httpx2.HTTPStatusError as exc:
-            kind = manifest["kind"]
-            name = manifest["metadata"]["name"]
+            if _status_code(exc) in (401, 403):
+                why = exc.status.message if isinstance(exc, ApiError) else str(exc)
+                raise Forbidden(verb, kind, namespace, why or "") from exc
+            raise
+        except TransportError as exc:
+            raise self.unreachable(exc) from exc
+
+    def create(self, manifest: Obj) -> Obj:
+        kind = manifest["kind"]
+        name = manifest["metadata"]["name"]
+        namespace = manifest["metadata"].get("namespace")
+        try:
+            with self._api("create", kind, namespace):
+                created = self.client.create(from_dict(manifest))
+        except httpx2.HTTPStatusError as exc:
             why = exc.status.message if isinstance(exc, ApiError) else str(exc)
             raise InfrastructureError(
                 f"the API server refused to create {kind} {name}: {why}",
-                "check your permissions in the namespace (kubectl auth can-i create jobs)",
+                "read the reason above; admission (Pod Security, quotas) or validation refused it",
                 cause="api-refused",
             ) from exc
-        except TransportError as exc:
-            raise self.unreachable(exc) from exc
         return _as_dict(created)
 
     def exists(self, kind: str, name: str, namespace: str | None = None) -> bool:
@@ -111,24 +177,69 @@ class Kube:
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> Obj | None:
         try:
-            if kind == "Namespace":
-                return _as_dict(self.client.get(Namespace, name))
-            return _as_dict(self.client.get(_KINDS[kind], name, namespace=namespace))
+            with self._api("get", kind, namespace):
+                if kind == "Namespace":
+                    return _as_dict(self.client.get(Namespace, name))
+                return _as_dict(self.client.get(_KINDS[kind], name, namespace=namespace))
         except httpx2.HTTPStatusError as exc:
             if _status_code(exc) == 404:
                 return None
             raise
 
     def list(self, kind: str, namespace: str, labels: Labels | None = None) -> list[Obj]:
-        resource = Event if kind == "Event" else _KINDS[kind]
-        return [_as_dict(o) for o in self.client.list(resource, namespace=namespace, labels=labels)]
+        return self.list_versioned(kind, namespace, labels)[0]
+
+    def list_versioned(
+        self, kind: str, namespace: str, labels: Labels | None = None
+    ) -> tuple[Objs, str | None]:
+        """The objects and the list's resourceVersion, where a watch continues."""
+        with self._api("list", kind, namespace):
+            found = self.client.list(_KINDS[kind], namespace=namespace, labels=labels)
+            items = [_as_dict(o) for o in found]
+            try:
+                version: str | None = found.resourceVersion
+            except Exception:  # an empty answer from a server that sent no list metadata
+                version = None
+        return items, version
 
     def watch(
-        self, kind: str, namespace: str, labels: Labels | None = None
+        self,
+        kind: str,
+        namespace: str,
+        labels: Labels | None = None,
+        resource_version: str | None = None,
+        seconds: int = WATCH_SECONDS,
     ) -> Iterator[tuple[str, Obj]]:
-        """Raw watch events; the caller resumes on errors (see ``monitor``)."""
-        for event, obj in self.client.watch(_KINDS[kind], namespace=namespace, labels=labels):
-            yield event, _as_dict(obj)
+        """One watch request: events after ``resource_version`` until the server ends it.
+
+        BOOKMARK events only advance the version (yielded as ``("BOOKMARK", obj)``); an ERROR
+        410 raises ``Gone``. The read timeout is a little over ``seconds``, so a connection that
+        died silently ends too.
+        """
+        inner = self.client._client
+        params: dict[str, Any] = {
+            "timeoutSeconds": seconds,
+            "allowWatchBookmarks": "true",
+            "resourceVersion": resource_version,
+            "labelSelector": ",".join(f"{k}={v}" for k, v in labels.items()) if labels else None,
+        }
+        request = inner.prepare_request(
+            "list", _KINDS[kind], namespace=namespace, watch=True, params=params
+        )
+        request.timeout = httpx2.Timeout(10.0, read=seconds + 15.0)
+        with self._api("watch", kind, namespace):
+            response = inner.send(inner.build_adapter_request(request), stream=True)
+            try:
+                if response.status_code == 410:
+                    raise Gone(f"{kind} watch: resourceVersion {resource_version} is too old")
+                if response.is_error:
+                    response.read()
+                    inner.raise_for_status(response)  # type: ignore[no-untyped-call]
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield _watch_event(kind, line)
+            finally:
+                response.close()
 
     def log(
         self,
@@ -138,35 +249,65 @@ class Kube:
         follow: bool = False,
         previous: bool = False,
         container: str | None = None,
+        timestamps: bool = False,
+        since_time: str | None = None,
     ) -> Iterator[str]:
-        """Lines of a container's log (``previous``: its last terminated instance)."""
-        if not previous:
-            yield from self.client.log(
-                pod, namespace=namespace, container=container, follow=follow, newlines=False
-            )
-            return
-        # lightkube's log() has no `previous`; the same request through its generic client
+        """Lines of a container's log (``previous``: its last terminated instance).
+
+        ``timestamps`` prefixes each line with the kubelet's RFC 3339 time; ``since_time``
+        starts there (whole seconds). A followed read times out after ``LOG_READ_TIMEOUT``
+        seconds without data (``httpx2.ReadTimeout``): the caller re-reads from its position.
+        """
         inner = self.client._client
-        params: dict[str, Any] = {"previous": True, "container": container}
+        params: dict[str, Any] = {
+            "container": container,
+            "follow": "true" if follow else None,
+            "previous": "true" if previous else None,
+            "timestamps": "true" if timestamps else None,
+            "sinceTime": since_time,
+        }
         request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
-        response = inner.send(inner.build_adapter_request(request))
-        inner.raise_for_status(response)  # type: ignore[no-untyped-call]
-        yield from response.iter_lines()
+        request.timeout = httpx2.Timeout(10.0, read=LOG_READ_TIMEOUT)
+        with self._api("get", "PodLog", namespace):
+            response = inner.send(inner.build_adapter_request(request), stream=True)
+            try:
+                if response.is_error:
+                    response.read()
+                    inner.raise_for_status(response)  # type: ignore[no-untyped-call]
+                yield from response.iter_lines()
+            finally:
+                response.close()
 
     def delete(self, kind: str, name: str, namespace: str | None = None) -> bool:
         """Delete (dependents in the background); False when it was already gone."""
         try:
-            if kind == "Namespace":
-                self.client.delete(Namespace, name)
-            else:
-                self.client.delete(
-                    _KINDS[kind], name, namespace=namespace, cascade=CascadeType.BACKGROUND
-                )
+            with self._api("delete", kind, namespace):
+                if kind == "Namespace":
+                    self.client.delete(Namespace, name)
+                else:
+                    self.client.delete(
+                        _KINDS[kind], name, namespace=namespace, cascade=CascadeType.BACKGROUND
+                    )
         except httpx2.HTTPStatusError as exc:
             if _status_code(exc) == 404:
                 return False
             raise
         return True
+
+
+def _watch_event(kind: str, line: str) -> tuple[str, Obj]:
+    event = json.loads(line)
+    kind_of_event, obj = event.get("type", ""), event.get("object") or {}
+    if kind_of_event == "ERROR":
+        if obj.get("code") == 410:
+            raise Gone(f"{kind} watch: {obj.get('message', 'resourceVersion too old')}")
+        raise InfrastructureError(
+            f"the {kind} watch failed: {obj.get('code')} {obj.get('message', '')}",
+            "check the API server's health (kubectl get --raw /readyz)",
+            cause="api-error",
+        )
+    obj.setdefault("kind", kind)
+    return kind_of_event, obj
 
 
 def _as_dict(obj: Any) -> Obj:

@@ -2,10 +2,13 @@
 
 Two watch threads (the namespace's pods, the run's Job) and one log thread per shard pod feed
 one queue; the main loop applies ``classify`` to every change and ticks for grace periods.
-A dropped watch is resumed by watching again without a resourceVersion, which replays the
-current state as ADDED events (no 410 handling needed). A dropped log stream is re-read and
-the lines already seen are skipped. The run is done as soon as every shard's container has
-terminated and its log was read to the end: no waiting for the Job controller's sync.
+Each watch starts with a list and continues from the list's resourceVersion; a dropped watch
+resumes from the last version it saw, and a 410 Gone (the version is too old) lists again,
+reporting objects that vanished meanwhile as DELETED. A dropped or timed-out log stream is
+re-read from its last timestamp (``logcursor``), which survives kubelet log rotation. A
+refused permission (``kube.Forbidden``) ends the run at once. The run is done as soon as every
+shard's container has terminated and its log was read to the end: no waiting for the Job
+controller's sync.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+import httpx2
+
 from floe_testing.cluster import classify, frames
-from floe_testing.cluster.kube import Kube, Obj
+from floe_testing.cluster.kube import Forbidden, Gone, Kube, Obj
+from floe_testing.cluster.logcursor import LogCursor
 from floe_testing.errors import InfrastructureError
 from floe_testing.labels import LABEL_RUN_ID
 from floe_testing.ui import Ui
@@ -95,15 +101,29 @@ class Monitor:
 
     # --- producers -------------------------------------------------------------------
     def _watch(self, kind: str, labels: dict[str, str] | None) -> None:
-        failures = 0
+        failures, version = 0, None
+        known: set[str] = set()
         while not self.stop.is_set():
             try:
-                for event, obj in self.kube.watch(kind, self.namespace, labels):
+                if version is None:
+                    version = self._relist(kind, labels, known)
+                for event, obj in self.kube.watch(kind, self.namespace, labels, version):
                     failures = 0
+                    version = (obj.get("metadata") or {}).get("resourceVersion") or version
+                    if event == "BOOKMARK":
+                        continue
+                    name = obj["metadata"]["name"]
+                    (known.discard if event == "DELETED" else known.add)(name)
                     self.events.put((kind, (event, obj)))
                     if self.stop.is_set():
                         return
-                reason = "the server closed it"
+                continue  # the server ended the request (timeoutSeconds): resume from version
+            except Forbidden as exc:
+                self.events.put(("fatal", exc))
+                return
+            except Gone as exc:
+                version = None
+                reason = f"{exc}; listing again"
             except Exception as exc:
                 failures += 1
                 reason = f"{type(exc).__name__}: {exc}"
@@ -112,16 +132,40 @@ class Monitor:
             self.events.put(("watch-dropped", f"{kind} watch ended ({reason}); resuming"))
             self.stop.wait(min(0.1 * 2**failures, 2.0) if failures else 0.05)
 
+    def _relist(self, kind: str, labels: dict[str, str] | None, known: set[str]) -> str | None:
+        """The current state as events (vanished objects as DELETED); the version to go on."""
+        items, version = self.kube.list_versioned(kind, self.namespace, labels)
+        names = {item["metadata"]["name"] for item in items}
+        for gone in known - names:
+            meta = {"name": gone, "namespace": self.namespace}
+            self.events.put((kind, ("DELETED", {"kind": kind, "metadata": meta})))
+        known.clear()
+        known.update(names)
+        for item in items:
+            item.setdefault("kind", kind)
+            self.events.put((kind, ("ADDED", item)))
+        return version
+
     def _stream(self, shard: Shard) -> None:
-        seen = 0
+        cursor = LogCursor()
         while not self.stop.is_set():
-            count = 0
+            cursor.restart()
             try:
-                for line in self.kube.log(shard.pod, self.namespace, follow=True):
-                    count += 1
-                    if count > seen:
-                        seen = count
+                for raw in self.kube.log(
+                    shard.pod,
+                    self.namespace,
+                    follow=True,
+                    timestamps=True,
+                    since_time=cursor.since_time(),
+                ):
+                    line = cursor.accept(raw)
+                    if line is not None:
                         self._line(shard, line)
+            except httpx2.ReadTimeout:
+                pass  # quiet for a while (a slow test): read on from the cursor
+            except Forbidden as exc:
+                self.events.put(("fatal", exc))
+                return
             except Exception as exc:
                 self.events.put(("log-dropped", f"shard {shard.index} log: {exc}"))
             pod = self.pods.get(shard.pod) or {}
@@ -184,6 +228,8 @@ class Monitor:
         elif kind == "Job":
             self.job = payload[1]
             self._on_job()
+        elif kind == "fatal":
+            raise payload
         elif kind in ("watch-dropped", "log-dropped"):
             self.watch_restarts += 1
             self.ui.warn(str(payload))

@@ -171,7 +171,10 @@ def emit(result: frames.ShardResult) -> frames.Summary:
         sha256=digest,
         chunks=chunks,
         crashed=result.crashed,
-        **totals,
+        tests=totals["tests"],
+        failures=totals["failures"],
+        errors=totals["errors"],
+        skipped=totals["skipped"],
     ).with_payload(result)
     target = os.environ.get(ENV_TERMINATION_LOG)
     if target:
