@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from floe_testing.deploy.release import Release
 
 NO_JOB = "(none: the platform was not ready)"
+NAMESPACE_GONE_TIMEOUT = 180.0  # a namespace's pods get their grace period, then it is gone
 
 
 def run_namespace(plan: RunPlan) -> str:
@@ -134,9 +135,14 @@ class ClusterBackend(Backend):
         self.kube = kube
         self.namespace = run_namespace(plan)
         try:
-            exists = kube.exists("Namespace", self.namespace)
+            found = kube.get("Namespace", self.namespace)
         except TransportError as exc:
             raise kube.unreachable(exc) from exc
+        if found is not None and (found.get("status") or {}).get("phase") == "Terminating":
+            ui.step(f"namespace {self.namespace} is terminating; waiting until it is gone")
+            _await_namespace_gone(kube, self.namespace)
+            found = None
+        exists = found is not None
         if plan.cluster.namespace and not exists:
             raise InfrastructureError(
                 f"namespace {self.namespace} does not exist on {kube.server}",
@@ -163,6 +169,7 @@ class ClusterBackend(Backend):
         if not kube.exists("ServiceAccount", account["metadata"]["name"], self.namespace):
             kube.create(account)
             self.created.append(("ServiceAccount", account["metadata"]["name"], self.namespace))
+        before = kube.list("Pod", self.namespace)  # a long-lived namespace's history
         kube.create(job_manifest(spec))
         self.created.append(("Job", spec.job_name, self.namespace))
         ui.step(
@@ -180,6 +187,7 @@ class ClusterBackend(Backend):
             Settings.from_env(),
             plan.timeout,
         )
+        monitor.judge.remember(before)
         try:
             shards = monitor.wait()
         except Failed as exc:
@@ -233,11 +241,7 @@ class ClusterBackend(Backend):
                 _attempt(left, "helm uninstall", partial(self.platform.uninstall, ui))
             if self.namespace_created:
                 ui.step(f"deleting namespace {self.namespace}")
-                _attempt(
-                    left,
-                    f"Namespace {self.namespace}",
-                    lambda: kube.delete("Namespace", self.namespace),
-                )
+                _attempt(left, f"Namespace {self.namespace}", self._delete_namespace)
             if (self.created or self.namespace_created) and not left:
                 ui.info(f"deleted what the run created in {self.namespace}")
         finally:
@@ -250,6 +254,11 @@ class ClusterBackend(Backend):
                 f"delete them by hand (kubectl delete namespace {self.namespace})",
                 cause="teardown",
             )
+
+    def _delete_namespace(self) -> None:
+        assert self.kube is not None
+        self.kube.delete("Namespace", self.namespace)
+        _await_namespace_gone(self.kube, self.namespace)
 
     def disconnect(self) -> None:
         """Close the client without deleting anything (the kind backend deletes the cluster)."""
@@ -277,6 +286,25 @@ class ClusterBackend(Backend):
             f"inspect: {kubectl} get pods,jobs\nlogs:    {kubectl} logs job/{job}\n"
             f"stop:    {'; '.join(stops)}"
         )
+
+
+def _await_namespace_gone(kube: Kube, name: str) -> None:
+    """Until the namespace controller removed ``name`` (its objects first), with a deadline."""
+    from floe_testing.polling import WaitTimeout, wait_for
+
+    try:
+        wait_for(
+            lambda: not kube.exists("Namespace", name),
+            timeout=NAMESPACE_GONE_TIMEOUT,
+            interval=0.5,
+            description=f"namespace {name} to be deleted",
+        )
+    except WaitTimeout as exc:
+        raise InfrastructureError(
+            f"namespace {name} is still terminating after {NAMESPACE_GONE_TIMEOUT:g}s",
+            f"see what holds it: kubectl get namespace {name} -o yaml (finalizers, conditions)",
+            cause="namespace-terminating",
+        ) from exc
 
 
 def _attempt(errors: list[str], what: str, action: Callable[[], object]) -> None:

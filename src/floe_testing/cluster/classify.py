@@ -1,15 +1,24 @@
 """Pod and Job states -> the infrastructure causes that end a run at once (exit 3).
 
-Pure functions over plain objects, so every rule is unit-tested without a cluster. Each
-problem carries a grace: 0 means fatal when first seen; otherwise the monitor fails only
-when the same problem persisted that long (a pod can be Unschedulable for a moment while a
-node frees up; a single ErrImagePull can be a registry hiccup the kubelet retries).
+The one set of rules for every pod floe-test judges: the test Job's pods (``monitor``) and
+the platform's pods while the chart comes up (``deploy.readiness``). Pure functions over plain
+objects, so every rule is unit-tested without a cluster. Each problem carries a grace: 0
+means fatal when first seen; otherwise ``Judge`` fails only when the same problem persisted
+that long (a pod can be Unschedulable for a moment while a node frees up; a single
+ErrImagePull can be a registry hiccup the kubelet retries).
+
+A long-lived namespace (``--namespace``) holds history: pods that failed or were evicted
+before this run, restart counts and OOM kills of earlier days. ``Baseline`` records what was
+there when the run began; finished pods from then are ignored and only restarts since then
+count.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from floe_testing.labels import LABEL_RUN_ID
@@ -52,8 +61,75 @@ class Problem:
     pod: str = ""
 
 
+@dataclass
+class Baseline:
+    """The namespace's pods when the run began: which had finished, how often each restarted."""
+
+    known: set[str] = field(default_factory=set)
+    finished: set[str] = field(default_factory=set)
+    restarts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, pods: Iterable[Obj]) -> Baseline:
+        baseline = cls()
+        for pod in pods:
+            key = _key(pod)
+            baseline.known.add(key)
+            status = pod.get("status") or {}
+            if status.get("phase") in ("Failed", "Succeeded") or status.get("reason") == "Evicted":
+                baseline.finished.add(key)
+            for container in _statuses(pod):
+                count = int(container.get("restartCount") or 0)
+                baseline.restarts[(key, str(container.get("name")))] = count
+        return baseline
+
+    def new_restarts(self, pod: Obj, container: Obj) -> int:
+        count = int(container.get("restartCount") or 0)
+        return count - self.restarts.get((_key(pod), str(container.get("name"))), 0)
+
+
+@dataclass
+class Judge:
+    """Applies the rules with their grace periods; remembers when each problem began.
+
+    ``run_id``: the monitor's view (the run's test pods get every rule, other pods only the
+    crash-loop rule, and a test pod's failed phase is a test verdict, not a problem); None:
+    readiness' view (every pod is a platform pod that must come up).
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    run_id: str | None = None
+    baseline: Baseline = field(default_factory=Baseline)
+    clock: Callable[[], float] = time.monotonic
+    first_seen: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def remember(self, pods: Iterable[Obj]) -> None:
+        """What the namespace held before the run (see ``Baseline``)."""
+        self.baseline = Baseline.of(pods)
+
+    def problem(self, pod: Obj) -> Problem | None:
+        """The pod's problem now, whether or not its grace has passed."""
+        return pod_problem(pod, self.run_id, self.settings, self.baseline)
+
+    def fatal(self, pod: Obj) -> Problem | None:
+        """The pod's problem once it lasted its grace; None while healthy or within it."""
+        name = _name(pod)
+        problem = self.problem(pod)
+        if problem is None:  # recovered: a later recurrence starts a fresh grace
+            for key in [k for k in self.first_seen if k[0] == name]:
+                del self.first_seen[key]
+            return None
+        since = self.first_seen.setdefault((name, problem.cause), self.clock())
+        return problem if self.clock() - since >= problem.grace else None
+
+
 def _name(obj: Obj) -> str:
     return str(obj.get("metadata", {}).get("name", "?"))
+
+
+def _key(pod: Obj) -> str:
+    meta = pod.get("metadata") or {}
+    return str(meta.get("uid") or meta.get("name", "?"))
 
 
 def _statuses(pod: Obj) -> list[Obj]:
@@ -61,65 +137,107 @@ def _statuses(pod: Obj) -> list[Obj]:
     return [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
 
 
-def is_runner(pod: Obj, run_id: str) -> bool:
-    return (pod.get("metadata", {}).get("labels") or {}).get(LABEL_RUN_ID) == run_id
+def is_runner(pod: Obj, run_id: str | None) -> bool:
+    labels = pod.get("metadata", {}).get("labels") or {}
+    return run_id is not None and labels.get(LABEL_RUN_ID) == run_id
 
 
-def pod_problem(pod: Obj, run_id: str, settings: Settings) -> Problem | None:
-    """The first fail-fast problem of a pod; platform pods only count for crash loops."""
-    name = _name(pod)
+def pod_problem(
+    pod: Obj, run_id: str | None, settings: Settings, baseline: Baseline | None = None
+) -> Problem | None:
+    """The first fail-fast problem of a pod (see ``Judge`` for whose rules apply)."""
+    baseline = baseline or Baseline()
+    if _key(pod) in baseline.finished:
+        return None  # history of a long-lived namespace
     runner = is_runner(pod, run_id)
-    status = pod.get("status") or {}
+    who = "test pod" if runner else "platform pod"
     for container in _statuses(pod):
-        problem = _restart_problem(name, container, settings)
+        problem = _restart_problem(pod, container, settings, baseline, who)
         if problem is not None:
             return problem
-    if not runner:
+    if run_id is not None and not runner:
         return None
-    if status.get("reason") == "Evicted" or _condition(pod, "DisruptionTarget"):
-        why = status.get("message") or (_condition(pod, "DisruptionTarget") or {}).get("message")
+    return (
+        _lifecycle_problem(pod, who, runner)
+        or _scheduling_problem(pod, who, settings)
+        or next(
+            (
+                found
+                for container in _statuses(pod)
+                if (found := _container_problem(pod, container, settings, baseline, who))
+            ),
+            None,
+        )
+    )
+
+
+def _lifecycle_problem(pod: Obj, who: str, runner: bool) -> Problem | None:
+    name, status = _name(pod), pod.get("status") or {}
+    disruption = _condition(pod, "DisruptionTarget")
+    if status.get("reason") == "Evicted" or disruption:
+        why = status.get("message") or (disruption or {}).get("message")
         return Problem(
             "evicted",
-            f"test pod {name} was evicted: {why or 'no reason given'}",
+            f"{who} {name} was evicted: {why or 'no reason given'}",
             "the node ran short of resources or was drained; check node pressure "
-            "(kubectl describe nodes) and the tier's resources, then re-run",
+            "(kubectl describe nodes) and the resources, then re-run",
             pod=name,
         )
-    for container in _statuses(pod):
-        problem = _container_problem(name, container, settings)
-        if problem is not None:
-            return problem
-    scheduled = _condition(pod, "PodScheduled")
-    unschedulable = scheduled is not None and scheduled.get("reason") == "Unschedulable"
-    if scheduled is not None and unschedulable and scheduled.get("status") == "False":
+    if status.get("phase") == "Failed" and not runner:
         return Problem(
-            "unschedulable",
-            f"test pod {name} cannot be scheduled: {scheduled.get('message', '')}",
-            "the cluster lacks room for the pod's requests: free capacity, lower the tier's "
-            "resources in [tool.floe-test.tiers], or use fewer --shards",
-            grace=settings.unschedulable_grace,
+            "pod-failed",
+            f"{who} {name} failed: {status.get('message') or status.get('reason') or 'no reason'}",
+            f"read its log: kubectl logs {name} (also in diagnostics/)",
             pod=name,
         )
     return None
 
 
-def _restart_problem(name: str, container: Obj, settings: Settings) -> Problem | None:
+def _scheduling_problem(pod: Obj, who: str, settings: Settings) -> Problem | None:
+    scheduled = _condition(pod, "PodScheduled")
+    if (
+        scheduled is not None
+        and scheduled.get("reason") == "Unschedulable"
+        and scheduled.get("status") == "False"
+    ):
+        return Problem(
+            "unschedulable",
+            f"{who} {_name(pod)} cannot be scheduled: {scheduled.get('message', '')}",
+            "the cluster lacks room for the pod's requests: free capacity, lower the tier's "
+            "resources in [tool.floe-test.tiers] (or the chart's values), or use fewer --shards",
+            grace=settings.unschedulable_grace,
+            pod=_name(pod),
+        )
+    return None
+
+
+def _restart_problem(
+    pod: Obj, container: Obj, settings: Settings, baseline: Baseline, who: str
+) -> Problem | None:
+    name = _name(pod)
     waiting = (container.get("state") or {}).get("waiting") or {}
-    restarts = int(container.get("restartCount") or 0)
-    if waiting.get("reason") == "CrashLoopBackOff" or restarts >= settings.restart_limit:
+    restarts = baseline.new_restarts(pod, container)
+    looping = waiting.get("reason") == "CrashLoopBackOff" and (
+        restarts > 0 or _key(pod) not in baseline.known
+    )
+    if looping or restarts >= settings.restart_limit:
         last = (container.get("lastState") or {}).get("terminated") or {}
         detail = f"last exit {last.get('exitCode')} ({last.get('reason')})" if last else ""
         return Problem(
             "restarts",
-            f"container {container.get('name')} of pod {name} restarted {restarts} times "
+            f"container {container.get('name')} of {who} {name} restarted {restarts} times "
             f"(CrashLoopBackOff) {detail}".strip(),
-            f"read its previous log in the diagnostics (kubectl logs {name} --previous)",
+            f"read its previous log in the diagnostics (kubectl logs {name} "
+            f"-c {container.get('name')} --previous)",
             pod=name,
         )
     return None
 
 
-def _container_problem(name: str, container: Obj, settings: Settings) -> Problem | None:
+def _container_problem(
+    pod: Obj, container: Obj, settings: Settings, baseline: Baseline, who: str
+) -> Problem | None:
+    name = _name(pod)
     state = container.get("state") or {}
     waiting = state.get("waiting") or {}
     reason, message = waiting.get("reason", ""), waiting.get("message", "")
@@ -127,28 +245,33 @@ def _container_problem(name: str, container: Obj, settings: Settings) -> Problem
     if reason in IMAGE_PULL_FATAL or reason == "ErrImagePull":
         return Problem(
             "image-pull",
-            f"test pod {name} cannot pull image {image}: {reason} {message}".strip(),
-            "check that --image names an image that exists and that the cluster can pull it "
-            "(for kind: kind load docker-image IMAGE)",
+            f"{who} {name} cannot pull image {image}: {reason} {message}".strip(),
+            "check that the image exists and that the cluster can pull it (--image for the "
+            "test runner, --platform-image for the platform; for kind: kind load docker-image "
+            "IMAGE; for scripts/k8s-local: scripts/k8s-local load IMAGE)",
             grace=0.0 if reason in IMAGE_PULL_FATAL else settings.transient_grace,
             pod=name,
         )
     if reason in CONTAINER_CONFIG:
         return Problem(
             "container-config",
-            f"test pod {name} cannot start its container: {reason}: {message}",
-            "a Secret or ConfigMap the Job references is missing or wrong; deploy the platform "
+            f"{who} {name} cannot start its container: {reason}: {message}",
+            "a Secret or ConfigMap the pod references is missing or wrong; deploy the platform "
             "(without --no-install) or create it in the namespace",
             grace=settings.transient_grace,
             pod=name,
         )
-    terminated = state.get("terminated") or {}
-    if terminated.get("reason") == "OOMKilled":
+    oom = (state.get("terminated") or {}).get("reason") == "OOMKilled" or (
+        ((container.get("lastState") or {}).get("terminated") or {}).get("reason") == "OOMKilled"
+        and (baseline.new_restarts(pod, container) > 0 or _key(pod) not in baseline.known)
+    )
+    if oom:
         return Problem(
             "oom-killed",
-            f"test pod {name} was OOMKilled (exit {terminated.get('exitCode')})",
-            "raise the tier's resources.limits.memory in [tool.floe-test.tiers] or shard the "
-            "suite with --shards",
+            f"{who} {name} was OOMKilled (container {container.get('name')} exceeded its "
+            "memory limit)",
+            "raise the memory limit (the tier's resources.limits.memory in "
+            "[tool.floe-test.tiers], or the chart's values) or shard the suite with --shards",
             pod=name,
         )
     return None

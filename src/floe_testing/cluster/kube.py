@@ -62,6 +62,8 @@ _RESOURCES = {
     "Secret": "secrets",
     "Service": "services",
     "PodLog": "pods/log",
+    "Deployment": "deployments.apps",
+    "StatefulSet": "statefulsets.apps",
 }
 
 

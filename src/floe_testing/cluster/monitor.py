@@ -95,7 +95,7 @@ class Monitor:
         self.events: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.stop = threading.Event()
         self._print_lock = threading.Lock()
-        self._seen: dict[tuple[str, str], float] = {}
+        self.judge = classify.Judge(settings, run_id)
         self.watch_restarts = 0
         self.last_exit: float | None = None
 
@@ -242,11 +242,9 @@ class Monitor:
             self.pods.pop(name, None)
             return
         self.pods[name] = pod
-        problem = classify.pod_problem(pod, self.run_id, self.settings)
+        problem = self.judge.fatal(pod)
         if problem is not None:
-            self._seen.setdefault((name, problem.cause), time.monotonic())
-            if problem.grace <= 0:
-                raise Failed(problem)
+            raise Failed(problem)
         if not classify.is_runner(pod, self.run_id):
             return
         shard = self.shards.get(shard_index(pod))
@@ -267,8 +265,8 @@ class Monitor:
             fresh = self.kube.get("Pod", shard.pod, self.namespace)
             shard.terminated = runner_state(fresh)[1] if fresh else {"exitCode": -1}
         if pod is not None:
-            problem = classify.pod_problem(pod, self.run_id, self.settings)
-            if problem is not None and problem.grace <= 0:
+            problem = self.judge.fatal(pod)
+            if problem is not None:
                 raise Failed(problem)
         shard.done = True
         self.last_exit = time.monotonic()
@@ -286,7 +284,7 @@ class Monitor:
             # pod watch: re-read the pods; a pod's own cause is more precise.
             for pod in self.kube.list("Pod", self.namespace, {LABEL_RUN_ID: self.run_id}):
                 self._on_pod("MODIFIED", pod)
-                found = classify.pod_problem(pod, self.run_id, self.settings)
+                found = self.judge.problem(pod)
                 if found is not None:
                     raise Failed(found)
             if all(s.done or s.terminated is not None for s in self.shards.values()):
@@ -294,13 +292,7 @@ class Monitor:
         raise Failed(problem)
 
     def _check_graces(self) -> None:
-        now = time.monotonic()
-        for name, pod in list(self.pods.items()):
-            problem = classify.pod_problem(pod, self.run_id, self.settings)
-            if problem is None:  # recovered: a later recurrence starts a fresh grace
-                for key in [k for k in self._seen if k[0] == name]:
-                    del self._seen[key]
-                continue
-            since = self._seen.setdefault((name, problem.cause), now)
-            if now - since >= problem.grace:
+        for pod in list(self.pods.values()):
+            problem = self.judge.fatal(pod)
+            if problem is not None:
                 raise Failed(problem)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from floe_testing.cluster.classify import Judge, Settings
 from floe_testing.deploy.helm import Helm, find_helm
 from floe_testing.deploy.readiness import wait_platform_ready
 from floe_testing.deploy.release import RELEASE, Release, observe
@@ -54,9 +55,13 @@ class Platform:
             f"{', '.join(p.name for p in self.release.values_files)}; "
             f"watching the platform's pods"
         )
+        judge = Judge(Settings.from_env())
+        judge.remember(observe(self.client, self.namespace).pods)  # an upgrade's namespace
         self.installed = True
         running = self.release.install(self.helm, self.namespace)
-        wait_platform_ready(lambda: observe(self.client, self.namespace), running, timeout=timeout)
+        wait_platform_ready(
+            lambda: observe(self.client, self.namespace), running, timeout=timeout, judge=judge
+        )
         ui.info(f"platform ready in {self.namespace}")
 
     def uninstall(self, ui: Ui) -> None:

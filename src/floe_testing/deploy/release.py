@@ -120,6 +120,10 @@ def observe(client: Client, namespace: str) -> Snapshot:
         except httpx2.HTTPStatusError as exc:  # lightkube's ApiError is one too
             if exc.response.status_code == 404:  # nothing of this kind (yet)
                 return []
+            if exc.response.status_code in (401, 403):
+                from floe_testing.cluster.kube import Forbidden
+
+                raise Forbidden("list", kind, namespace, exc.response.text[:300]) from exc
             raise InfrastructureError(
                 f"listing {kind}s in {namespace} failed: HTTP {exc.response.status_code}",
                 "check the cluster's API server and the kubeconfig's permissions",

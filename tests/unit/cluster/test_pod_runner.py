@@ -145,7 +145,7 @@ def test_exit_status_is_the_shards_verdict(tmp_path: Path) -> None:
 
 def test_termination_message_alone_gives_the_results(tmp_path: Path) -> None:
     """A log that lost its frame (kubelet log rotation) still yields the shard's results."""
-    done, message = _run(tmp_path, "-k", "many or fails")
+    _done, message = _run(tmp_path, "-k", "many or fails")
     assert len(message.encode()) <= frames.TERMINATION_MESSAGE_LIMIT
     result = decode_shard(0, ["the early log is gone"], {"message": message, "exitCode": 1})
     assert _names(result.junit_xml) == ["test_fails", *[f"test_many[{n}]" for n in range(4)]]

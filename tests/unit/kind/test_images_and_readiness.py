@@ -1,4 +1,5 @@
-"""Content tags, build skipping, image loading paths and the platform readiness rules."""
+"""Content tags, build skipping, image loading paths and the platform readiness wait (its pod
+rules are the one classifier's: tests/unit/cluster/test_classify.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,7 @@ from typing import Any
 
 import pytest
 
-from floe_testing.deploy.readiness import (
-    PULL_GRACE,
-    UNSCHEDULABLE_GRACE,
-    PodJudge,
-    Snapshot,
-    wait_platform_ready,
-)
+from floe_testing.deploy.readiness import Snapshot, wait_platform_ready
 from floe_testing.errors import InfrastructureError
 from floe_testing.kind import images
 from floe_testing.kind.engine import EngineInfo
@@ -129,14 +124,6 @@ def test_load_paths(
         assert engine.calls == [("push", "a:1")]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _pod(waiting: str | None = None, restarts: int = 0, **status: Any) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "c",
@@ -145,63 +132,6 @@ def _pod(waiting: str | None = None, restarts: int = 0, **status: Any) -> dict[s
         "state": {"waiting": {"reason": waiting}} if waiting else {},
     }
     return {"metadata": {"name": "p"}, "status": {"containerStatuses": [container], **status}}
-
-
-def test_pull_errors_get_a_grace_period() -> None:
-    clock = Clock()
-    judge = PodJudge(clock=clock)
-    assert judge.problem(_pod("ImagePullBackOff")) is None
-    clock.now = PULL_GRACE + 0.1
-    found = judge.problem(_pod("ImagePullBackOff"))
-    assert found is not None
-    assert found.reason == "ImagePullBackOff"
-
-
-def test_unschedulable_after_grace_names_resources() -> None:
-    clock = Clock()
-    judge = PodJudge(clock=clock)
-    pod = _pod(
-        conditions=[
-            {
-                "type": "PodScheduled",
-                "status": "False",
-                "reason": "Unschedulable",
-                "message": "0/1 nodes: Insufficient memory",
-            }
-        ]
-    )
-    assert judge.problem(pod) is None
-    clock.now = UNSCHEDULABLE_GRACE
-    found = judge.problem(pod)
-    assert found is not None
-    assert "Insufficient memory" in found.detail
-
-
-@pytest.mark.parametrize(
-    ("pod", "reason"),
-    [
-        (_pod("InvalidImageName"), "InvalidImageName"),
-        (_pod("CreateContainerConfigError"), "CreateContainerConfigError"),
-        (_pod("CrashLoopBackOff", restarts=3), "CrashLoopBackOff"),
-        (_pod(reason="Evicted", phase="Failed"), "Evicted"),
-    ],
-)
-def test_fatal_states_are_immediate(pod: dict[str, Any], reason: str) -> None:
-    found = PodJudge(clock=Clock()).problem(pod)
-    assert found is not None
-    assert found.reason == reason
-
-
-def test_oom_killed_is_fatal() -> None:
-    pod = _pod()
-    pod["status"]["containerStatuses"][0]["lastState"] = {"terminated": {"reason": "OOMKilled"}}
-    found = PodJudge(clock=Clock()).problem(pod)
-    assert found is not None
-    assert found.reason == "OOMKilled"
-
-
-def test_healthy_pod_is_not_a_problem() -> None:
-    assert PodJudge(clock=Clock()).problem(_pod(restarts=1)) is None
 
 
 @dataclass
