@@ -22,6 +22,7 @@ class ClusterOptions:
     namespace: str | None = None
     image: str | None = None
     platform_image: str | None = None
+    values_files: tuple[Path, ...] = ()  # chart values layered over the tier's values file
     install: bool = True
     reuse_cluster: bool = False
 

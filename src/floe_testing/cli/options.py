@@ -40,3 +40,12 @@ PlatformImage = Annotated[
         rich_help_panel=CLUSTER,
     ),
 ]
+ChartValues = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--values",
+        help="Extra chart values file, layered over the tier's (repeatable; a bare name is "
+        "looked up in charts/floe-platform, e.g. values-k8s-local.yaml).",
+        rich_help_panel=CLUSTER,
+    ),
+]

@@ -37,6 +37,7 @@ def run(
     namespace: options.Namespace = None,
     image: options.Image = None,
     platform_image: options.PlatformImage = None,
+    values: options.ChartValues = None,
     no_install: Annotated[
         bool,
         typer.Option(
@@ -62,6 +63,8 @@ def run(
       floe-test run integration --suite tests/integration/test_runs.py -- -k failing
 
       floe-test run integration --backend cluster --kubeconfig kc.yaml --shards 3
+
+      floe-test run integration --backend cluster --kubeconfig kc --values values-k8s-local.yaml
     """
     from floe_testing.backends import backend_class, choose_backend
     from floe_testing.config import load_project
@@ -89,6 +92,7 @@ def run(
             namespace=namespace,
             image=image,
             platform_image=platform_image,
+            values_files=tuple(values or ()),
             install=not no_install,
             reuse_cluster=reuse_cluster,
         ),

@@ -151,24 +151,21 @@ def pod_problem(
         return None  # history of a long-lived namespace
     runner = is_runner(pod, run_id)
     who = "test pod" if runner else "platform pod"
-    for container in _statuses(pod):
-        problem = _restart_problem(pod, container, settings, baseline, who)
-        if problem is not None:
-            return problem
-    if run_id is not None and not runner:
-        return None
+    containers = _statuses(pod)
+    if run_id is not None and not runner:  # the monitor's view of the platform: crash loops
+        return _first(_restart_problem(pod, c, settings, baseline, who) for c in containers)
+    # the most precise cause first: a waiting reason names it better than a restart count
     return (
         _lifecycle_problem(pod, who, runner)
         or _scheduling_problem(pod, who, settings)
-        or next(
-            (
-                found
-                for container in _statuses(pod)
-                if (found := _container_problem(pod, container, settings, baseline, who))
-            ),
-            None,
-        )
+        or _first(_waiting_problem(pod, c, settings, who) for c in containers)
+        or _first(_restart_problem(pod, c, settings, baseline, who) for c in containers)
+        or _first(_oom_problem(pod, c, baseline, who) for c in containers)
     )
+
+
+def _first(problems: Iterable[Problem | None]) -> Problem | None:
+    return next((p for p in problems if p is not None), None)
 
 
 def _lifecycle_problem(pod: Obj, who: str, runner: bool) -> Problem | None:
@@ -234,12 +231,9 @@ def _restart_problem(
     return None
 
 
-def _container_problem(
-    pod: Obj, container: Obj, settings: Settings, baseline: Baseline, who: str
-) -> Problem | None:
+def _waiting_problem(pod: Obj, container: Obj, settings: Settings, who: str) -> Problem | None:
     name = _name(pod)
-    state = container.get("state") or {}
-    waiting = state.get("waiting") or {}
+    waiting = (container.get("state") or {}).get("waiting") or {}
     reason, message = waiting.get("reason", ""), waiting.get("message", "")
     image = container.get("image", "")
     if reason in IMAGE_PULL_FATAL or reason == "ErrImagePull":
@@ -261,20 +255,26 @@ def _container_problem(
             grace=settings.transient_grace,
             pod=name,
         )
+    return None
+
+
+def _oom_problem(pod: Obj, container: Obj, baseline: Baseline, who: str) -> Problem | None:
+    state = container.get("state") or {}
+    last = (container.get("lastState") or {}).get("terminated") or {}
     oom = (state.get("terminated") or {}).get("reason") == "OOMKilled" or (
-        ((container.get("lastState") or {}).get("terminated") or {}).get("reason") == "OOMKilled"
+        last.get("reason") == "OOMKilled"
         and (baseline.new_restarts(pod, container) > 0 or _key(pod) not in baseline.known)
     )
-    if oom:
-        return Problem(
-            "oom-killed",
-            f"{who} {name} was OOMKilled (container {container.get('name')} exceeded its "
-            "memory limit)",
-            "raise the memory limit (the tier's resources.limits.memory in "
-            "[tool.floe-test.tiers], or the chart's values) or shard the suite with --shards",
-            pod=name,
-        )
-    return None
+    if not oom:
+        return None
+    return Problem(
+        "oom-killed",
+        f"{who} {_name(pod)} was OOMKilled (container {container.get('name')} exceeded its "
+        "memory limit)",
+        "raise the memory limit (the tier's resources.limits.memory in "
+        "[tool.floe-test.tiers], or the chart's values) or shard the suite with --shards",
+        pod=_name(pod),
+    )
 
 
 def _condition(obj: Obj, kind: str) -> Obj | None:

@@ -69,6 +69,7 @@ class Release:
                 f"the chart's values file {values_file} does not exist",
                 f"run floe-test from the project's checkout (it holds {CHART_DIR})",
             )
+        extra = tuple(_values_file(chart, path) for path in plan.cluster.values_files)
         profile = plan.profile.name if plan.profile else MINIMAL_PROFILE
         values: dict[str, Any] = {"profile": profile, "minimal": profile == MINIMAL_PROFILE}
         image = (
@@ -87,7 +88,7 @@ class Release:
             values["dagster"] = {
                 "image": {"repository": repository, "tag": tag, "pullPolicy": "IfNotPresent"}
             }
-        return cls(chart, (values_file,), values)
+        return cls(chart, (values_file, *extra), values)
 
     def pod_security_level(self) -> str:
         """``podSecurity.level`` after values.yaml, the values files and the overrides."""
@@ -103,6 +104,17 @@ class Release:
         return helm.upgrade_install(
             RELEASE, self.chart, namespace, list(self.values_files), self.values
         )
+
+
+def _values_file(chart: Path, path: Path) -> Path:
+    """``--values PATH``: as given, else a file of that name in the chart's folder."""
+    for candidate in (path, chart / path):
+        if candidate.is_file():
+            return candidate.resolve()
+    raise UsageError(
+        f"chart values file {path} does not exist (nor {chart / path})",
+        f"pass an existing file with --values, or a name in {CHART_DIR}",
+    )
 
 
 def observe(client: Client, namespace: str) -> Snapshot:

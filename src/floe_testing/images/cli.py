@@ -40,6 +40,19 @@ def build(root: Path, upstream: bool = False) -> list[images.BuiltImage]:
     built = images.build_images(
         docker, root, images.IMAGES, build_args=build_args, log_dir=log_dir, say=say
     )
+    if build_args is not None:  # no registry: PostgreSQL too, FROM the same Debian base
+        postgresql = images.build_images(
+            docker,
+            root,
+            (images.POSTGRESQL,),
+            build_args={"DEBIAN_IMAGE": build_args["PYTHON_IMAGE"]},
+            log_dir=log_dir,
+            say=say,
+        )
+        # the stable name values-k8s-local.yaml uses
+        local = pins.load(root)["LOCAL_POSTGRESQL_IMAGE"]
+        docker.tool.run(["tag", postgresql[0].ref, local], timeout=60, what="docker tag")
+        built = [*postgresql, *built]
     for image in built:
         say(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'up to date'})")
     return built
@@ -70,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         root = pins.find_root()
         if args.command == "build":
             by_name = {image.spec.name: image.ref for image in build(root, args.upstream)}
+            if images.POSTGRESQL.name in by_name:
+                print(f"POSTGRESQL={pins.load(root)['LOCAL_POSTGRESQL_IMAGE']}")
             print(f"RUNNER={by_name[images.RUNNER.name]}")
             print(f"PLATFORM={by_name[images.PLATFORM.name]}")
             return 0

@@ -46,6 +46,14 @@ PLATFORM = ImageSpec(
     "platform (Dagster user code)",
 )
 IMAGES = (RUNNER, PLATFORM)
+# PostgreSQL from Debian's packages (the chart's upstream postgres image needs a registry);
+# built by scripts/images build FROM the local Debian base, used by values-k8s-local.yaml.
+POSTGRESQL = ImageSpec(
+    "floe-local/postgresql",
+    "docker/postgresql.Dockerfile",
+    (".dockerignore", "docker/postgresql.Dockerfile", "docker/postgresql-entrypoint.sh"),
+    "PostgreSQL (Debian packages)",
+)
 
 
 def content_tag(root: Path, paths: Sequence[str]) -> str:
