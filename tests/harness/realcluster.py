@@ -1,0 +1,208 @@
+"""Drive the real CLI against a real cluster and look at what it did there.
+
+``floe_test(...)`` runs ``floe-test run`` as a user would and keeps its output; ``PodRecorder``
+watches every namespace for test-runner pods while a run goes (their namespace, its labels,
+their containerIDs), because the run deletes them before it returns; ``kubectl`` is the
+cluster's own kubectl (``scripts/k8s-local`` keeps it beside the admin kubeconfig).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from lightkube import Client, KubeConfig
+from lightkube.resources.core_v1 import Namespace, Pod
+
+from floe_testing.labels import RUNNER_COMPONENT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FLOE_TEST = str(Path(sys.executable).parent / "floe-test")
+RUN_PREFIX = "floe-test-integration-"
+
+
+@dataclass(frozen=True)
+class RealCluster:
+    """The cluster of the session and the images loaded into its node."""
+
+    kubeconfig: Path
+    runner: str
+    platform: str
+    postgresql: str
+
+    def install_args(self) -> tuple[str, ...]:
+        """What a run installing the chart on this cluster passes (values, both images)."""
+        return (
+            "--values",
+            "values-k8s-local.yaml",
+            "--image",
+            self.runner,
+            "--platform-image",
+            self.platform,
+        )
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    results: Path
+    tier: str = "integration"
+
+    @property
+    def folder(self) -> Path:
+        return self.results / self.tier
+
+    @property
+    def junit(self) -> Path:
+        return self.folder / "junit.xml"
+
+    @property
+    def diagnostics(self) -> Path:
+        return self.folder / "diagnostics"
+
+    def summary(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.folder / "summary.json").read_text())
+        return data
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr with rich's line wrapping undone (for substring checks)."""
+        return " ".join((self.stdout + "\n" + self.stderr).split())
+
+
+def floe_test(
+    kubeconfig: Path,
+    results: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+    tier: str = "integration",
+) -> Run:
+    """``floe-test run TIER --backend cluster --kubeconfig KC --results-dir R ARGS...``."""
+    argv = [FLOE_TEST, "run", tier, "--backend", "cluster", "--kubeconfig", str(kubeconfig)]
+    argv += ["--results-dir", str(results), *args]
+    start = time.monotonic()
+    done = subprocess.run(
+        argv,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+    seconds = time.monotonic() - start
+    sys.stdout.write(done.stdout[-6000:])  # shown by pytest when the test fails
+    sys.stderr.write(done.stderr[-6000:])
+    return Run(done.returncode, done.stdout, done.stderr, seconds, results, tier)
+
+
+def manifest(results: Path, *args: str, tier: str = "integration") -> list[dict[str, Any]]:
+    """What ``floe-test manifest`` prints for ``args``, parsed."""
+    import yaml
+
+    done = subprocess.run(
+        [FLOE_TEST, "manifest", tier, "--results-dir", str(results), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return list(yaml.safe_load_all(done.stdout))
+
+
+def kubectl_path(kubeconfig: Path) -> str:
+    beside = kubeconfig.parent / "bin" / "kubectl"
+    found = os.environ.get("FLOE_TEST_KUBECTL") or (str(beside) if beside.is_file() else None)
+    found = found or shutil.which("kubectl")
+    if not found:
+        raise FileNotFoundError(f"no kubectl beside {kubeconfig} nor on PATH")
+    return found
+
+
+def kubectl(
+    kubeconfig: Path, *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [kubectl_path(kubeconfig), f"--kubeconfig={kubeconfig}", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def client(kubeconfig: Path) -> Client:
+    return Client(KubeConfig.from_file(kubeconfig), timeout=httpx2.Timeout(30.0))
+
+
+def run_namespaces(kubeconfig: Path, prefix: str = RUN_PREFIX) -> list[str]:
+    names = [ns.metadata.name for ns in client(kubeconfig).list(Namespace)]
+    return sorted(n for n in names if n and n.startswith(prefix))
+
+
+@dataclass
+class SeenPod:
+    namespace: str
+    container_ids: set[str] = field(default_factory=set)
+    exit_codes: set[int] = field(default_factory=set)
+
+
+class PodRecorder:
+    """Test-runner pods of every namespace while a run goes, and their namespaces' labels."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig = kubeconfig
+        self.pods: dict[str, SeenPod] = {}
+        self.namespace_labels: dict[str, dict[str, str]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> PodRecorder:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        api = client(self.kubeconfig)
+        selector = {"app.kubernetes.io/component": RUNNER_COMPONENT}
+        while not self._stop.is_set():
+            try:
+                for _event, pod in api.watch(Pod, namespace="*", labels=selector):
+                    self._record(api, pod)
+                    if self._stop.is_set():
+                        return
+            except Exception:  # a dropped watch: watch again
+                self._stop.wait(0.2)
+
+    def _record(self, api: Client, pod: Pod) -> None:
+        assert pod.metadata is not None
+        namespace, name = pod.metadata.namespace or "", pod.metadata.name or ""
+        seen = self.pods.setdefault(name, SeenPod(namespace))
+        for status in (pod.status.containerStatuses if pod.status else None) or []:
+            if status.containerID:
+                seen.container_ids.add(status.containerID)
+            terminated = status.state.terminated if status.state else None
+            if terminated is not None:
+                seen.exit_codes.add(terminated.exitCode)
+        if namespace not in self.namespace_labels:
+            found = api.get(Namespace, namespace)
+            self.namespace_labels[namespace] = dict(
+                (found.metadata.labels if found.metadata else None) or {}
+            )

@@ -1,0 +1,237 @@
+"""What only a real cluster shows, in one namespace where the platform is installed (as the
+seed's flow assumes): kubectl apply of the checked-in Job, NetworkPolicies enforced, restricted
+admission, failed pods' results read by floe-test, results surviving kubelet log rotation."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from floe_testing.polling import wait_for
+from harness.realcluster import REPO_ROOT, PodRecorder, RealCluster, floe_test, kubectl
+
+PLANTED = "tests/realcluster/planted"
+SEED_JOB = REPO_ROOT / "tests" / "integration" / "test-job.yaml"
+RESTRICTED_CONTAINER = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+RESTRICTED_POD = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@pytest.fixture(scope="module")
+def platform(real_cluster: RealCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A namespace with the platform installed and kept (floe-test run --namespace --keep)."""
+    namespace = f"floe-test-rc-{secrets.token_hex(3)}"
+    labels = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "warn")}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": namespace, "labels": labels},
+    }
+    created = kubectl(real_cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(manifest))
+    assert created.returncode == 0, created.stderr
+    try:
+        run = floe_test(
+            real_cluster.kubeconfig,
+            tmp_path_factory.mktemp("platform"),
+            "--namespace",
+            namespace,
+            "--keep",
+            *real_cluster.install_args(),
+            "--suite",
+            f"{PLANTED}/test_fails.py::test_passes",
+        )
+        assert run.exit_code == 0, run.output
+        yield namespace
+    finally:
+        kubectl(real_cluster.kubeconfig, "delete", "namespace", namespace, "--wait", timeout=300)
+
+
+def _pod(namespace: str, name: str, image: str, code: str, labels: dict[str, str]) -> str:
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+            "spec": {
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "securityContext": RESTRICTED_POD,
+                "containers": [
+                    {
+                        "name": "probe",
+                        "image": image,
+                        "imagePullPolicy": "Never",
+                        "command": ["python", "-c", code],
+                        "securityContext": RESTRICTED_CONTAINER,
+                    }
+                ],
+            },
+        }
+    )
+
+
+def _finished_log(cluster: RealCluster, namespace: str, name: str) -> tuple[str, str]:
+    def phase() -> str | None:
+        got = kubectl(cluster.kubeconfig, "-n", namespace, "get", "pod", name, "-o", "json")
+        value = json.loads(got.stdout)["status"].get("phase") if got.returncode == 0 else None
+        return value if value in ("Succeeded", "Failed") else None
+
+    final = wait_for(phase, timeout=90, interval=0.5, description=f"pod {name} to finish")
+    log = kubectl(cluster.kubeconfig, "-n", namespace, "logs", name).stdout
+    return final, log
+
+
+def test_network_policies_admit_only_the_test_runner(
+    real_cluster: RealCluster, platform: str
+) -> None:
+    code = (
+        "import socket, sys\n"
+        f"host = 'dagster-webserver.{platform}.svc.cluster.local'\n"
+        "print('resolved', socket.gethostbyname(host), flush=True)\n"
+        "try:\n"
+        "    socket.create_connection((host, 3000), timeout=5).close()\n"
+        "    print('reached')\n"
+        "except OSError as exc:\n"
+        "    print('blocked', exc); sys.exit(1)\n"
+    )
+    runner = {"app.kubernetes.io/component": "test-runner"}
+    for name, labels in (("probe-runner", runner), ("probe-stranger", {"app": "stranger"})):
+        stdin = _pod(platform, name, real_cluster.runner, code, labels)
+        made = kubectl(real_cluster.kubeconfig, "apply", "-f", "-", stdin=stdin)
+        assert made.returncode == 0, made.stderr
+    phase, log = _finished_log(real_cluster, platform, "probe-runner")
+    assert (phase, "reached") == ("Succeeded", log.split()[-1]), log
+    phase, log = _finished_log(real_cluster, platform, "probe-stranger")
+    assert "resolved" in log  # DNS is allowed to every pod: the block is the policy's
+    assert phase == "Failed", log
+    assert "blocked" in log
+
+
+def test_restricted_admission_rejects_a_privileged_pod(
+    real_cluster: RealCluster, platform: str
+) -> None:
+    pod: dict[str, Any] = json.loads(_pod(platform, "privileged", real_cluster.runner, "", {}))
+    pod["spec"]["containers"][0]["securityContext"] = {"privileged": True}
+    made = kubectl(real_cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(pod))
+    assert made.returncode != 0
+    assert 'violates PodSecurity "restricted' in made.stderr
+    assert "privileged" in made.stderr
+
+
+def _seed_job(cluster: RealCluster, namespace: str, suite: str = "tests/integration") -> str:
+    text = SEED_JOB.read_text()
+    text = text.replace("namespace: floe-test\n", f"namespace: {namespace}\n")
+    text = text.replace(".floe-test.svc.", f".{namespace}.svc.")
+    text = text.replace("ghcr.io/floe/test-runner:latest", cluster.runner)
+    return text.replace("- tests/integration\n", f"- {suite}\n")
+
+
+def _apply_and_follow(cluster: RealCluster, namespace: str, text: str) -> str:
+    kc, job = cluster.kubeconfig, "job/floe-integration-tests"
+    kubectl(kc, "-n", namespace, "delete", job, "--ignore-not-found", "--wait")
+    applied = kubectl(kc, "apply", "-f", "-", stdin=text)
+    assert applied.returncode == 0, applied.stderr
+    followed = kubectl(
+        kc, "-n", namespace, "logs", "-f", job, "--pod-running-timeout=120s", timeout=600
+    )
+    assert followed.returncode == 0, followed.stderr
+    return followed.stdout
+
+
+def _job_condition(cluster: RealCluster, namespace: str) -> str:
+    def finished() -> str | None:
+        got = kubectl(
+            cluster.kubeconfig,
+            "-n",
+            namespace,
+            "get",
+            "job",
+            "floe-integration-tests",
+            "-o",
+            "json",
+        )
+        for condition in json.loads(got.stdout).get("status", {}).get("conditions") or []:
+            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
+                return str(condition["type"])
+        return None
+
+    return wait_for(finished, timeout=60, interval=0.5, description="the Job to finish")
+
+
+def test_seed_flow_kubectl_apply_then_logs_and_the_job_fails_when_a_test_fails(
+    real_cluster: RealCluster, platform: str
+) -> None:
+    log = _apply_and_follow(real_cluster, platform, _seed_job(real_cluster, platform))
+    assert " passed" in log
+    assert "floe-test: shard 0 done" in log
+    assert _job_condition(real_cluster, platform) == "Complete"
+    red = _seed_job(real_cluster, platform, f"{PLANTED}/test_fails.py")
+    log = _apply_and_follow(real_cluster, platform, red)
+    assert "planted failure" in log
+    assert "1 failed, 1 passed" in log
+    assert _job_condition(real_cluster, platform) == "Failed"
+
+
+@pytest.mark.parametrize("shards", [1, 2])
+def test_floe_test_reads_the_results_of_failed_pods(
+    real_cluster: RealCluster, platform: str, tmp_path: Path, shards: int
+) -> None:
+    with PodRecorder(real_cluster.kubeconfig) as pods:
+        run = floe_test(
+            real_cluster.kubeconfig,
+            tmp_path,
+            "--no-install",
+            "--namespace",
+            platform,
+            "--image",
+            real_cluster.runner,
+            "--suite",
+            f"{PLANTED}/test_fails.py",
+            "--shards",
+            str(shards),
+        )
+    assert run.exit_code == 1, run.output  # tests failed: not an infrastructure failure
+    assert run.summary()["totals"]["failures"] == 1
+    assert run.summary()["totals"]["tests"] == 2
+    exit_codes = set().union(*(seen.exit_codes for seen in pods.pods.values()))
+    assert 1 in exit_codes  # the failing shard's pod failed, as kubectl users see it
+    if shards == 2:
+        assert exit_codes == {0, 1}  # the passing shard ran to its end beside the failed one
+
+
+def test_results_survive_kubelet_log_rotation(
+    real_cluster: RealCluster, platform: str, tmp_path: Path
+) -> None:
+    run = floe_test(
+        real_cluster.kubeconfig,
+        tmp_path,
+        "--no-install",
+        "--namespace",
+        platform,
+        "--image",
+        real_cluster.runner,
+        "--suite",
+        f"{PLANTED}/test_chatty.py",
+        "--",
+        "-s",
+    )
+    assert run.exit_code == 0, run.output[-3000:]
+    assert run.summary()["totals"]["tests"] == 1
+    streamed = (run.folder / "logs" / "shard-0.log").read_text()
+    assert "chatty line 00000" in streamed  # the host followed the log across rotations
+    assert "chatty done" in streamed
