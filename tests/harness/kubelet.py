@@ -110,6 +110,13 @@ def rewrite(value: str, mounts: dict[str, str]) -> str:
     return pattern.sub(lambda m: mounts[m.group(0)], value)
 
 
+def container_env(env: dict[str, str], mounts: dict[str, str]) -> dict[str, str]:
+    """The container's env with mount paths rewritten, except PATH: that one is the harness'
+    own (the venv first), not the pod's, and a checkout under a mount path such as /tmp must
+    keep its venv on it."""
+    return {key: value if key == "PATH" else rewrite(value, mounts) for key, value in env.items()}
+
+
 class Kubelet(PodLifecycle):
     """Job controller + kubelet. All methods run on the emulator's event loop."""
 

@@ -197,7 +197,7 @@ class PodLifecycle:
         faults: Faults,
         scheduled: list[Obj],
     ) -> None:
-        from harness.kubelet import rewrite
+        from harness.kubelet import container_env, rewrite
 
         pod_dir = self.work / "pods" / run.namespace / run.name
         mounts = {
@@ -215,7 +215,7 @@ class PodLifecycle:
         ]
         if faults.no_results:
             command = ["python", "-c", "print('the runner exits early without results')"]
-        env = {key: rewrite(value, mounts) for key, value in env.items()}
+        env = container_env(env, mounts)
         started = now_iso()
         run.process = await asyncio.create_subprocess_exec(
             *command,

@@ -1,0 +1,135 @@
+"""``scripts/k8s-local up|load IMAGE...|down|status``: a real single-node cluster here.
+
+Progress goes to stderr; ``up``'s last line on stdout is exactly ``KUBECONFIG=<path>``.
+Exit codes: 0 done, 2 usage error (nothing changed), 3 infrastructure failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
+from floe_testing.k8slocal import processes
+from floe_testing.k8slocal.build import BuildError
+from floe_testing.k8slocal.down import TeardownError, down
+from floe_testing.k8slocal.health import NotReady, healthy, kubectl
+from floe_testing.k8slocal.images import load_from_docker
+from floe_testing.k8slocal.layout import Layout, Network, Versions, read_pins
+from floe_testing.k8slocal.packages import PackageError
+from floe_testing.k8slocal.preflight import PreflightError
+
+EPILOG = """examples:
+  scripts/k8s-local up                      # build once (cold: ~1 h on 2 cores), then start
+  export $(scripts/k8s-local up | tail -1)  # KUBECONFIG=... for kubectl and floe-test
+  scripts/k8s-local load floe-runner:git-abc123 floe-platform:git-abc123
+  scripts/k8s-local status
+  scripts/k8s-local down                    # removes everything up made; safe to repeat
+"""
+COMPONENTS = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "containerd",
+    "kubelet",
+    "kube-proxy",
+    "kube-router",
+)
+HEALTH = {
+    "etcd": "http://127.0.0.1:2381/health",
+    "kube-apiserver": "https://127.0.0.1:6443/readyz",
+    "kube-controller-manager": "https://127.0.0.1:10257/healthz",
+    "kube-scheduler": "https://127.0.0.1:10259/healthz",
+    "kubelet": "http://127.0.0.1:10248/healthz",
+    "kube-proxy": "http://127.0.0.1:10256/healthz",
+    "kube-router": "http://127.0.0.1:20244/healthz",
+}
+
+
+def say(message: str) -> None:
+    print(f"k8s-local: {message}", file=sys.stderr, flush=True)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="scripts/k8s-local",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A real single-node Kubernetes (built from upstream sources) on this machine.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("up", help="build (once) and start the cluster; prints KUBECONFIG=...")
+    load = commands.add_parser("load", help="import local Docker images into the node")
+    load.add_argument("images", nargs="+", metavar="IMAGE")
+    commands.add_parser("down", help="stop and remove everything up made")
+    commands.add_parser("status", help="what runs (exit 0 all up, 3 otherwise)")
+    return top
+
+
+def status(layout: Layout) -> int:
+    up = 0
+    for name in COMPONENTS:
+        pid = processes.component_pid(layout, name)
+        if pid is None:
+            state = "not running"
+        elif name == "containerd" or healthy(layout, HEALTH[name]):
+            state, up = f"running (pid {pid})", up + 1
+        else:
+            state = f"running (pid {pid}), not healthy"
+        print(f"{name:24} {state}")
+    if up == len(COMPONENTS):
+        pods = kubectl(layout, "get", "pods", "-A", "--no-headers", check=False).stdout
+        print(f"{'pods':24} {len(pods.splitlines())}")
+        print(f"KUBECONFIG={layout.admin_kubeconfig}")
+        return 0
+    return EXIT_INFRASTRUCTURE
+
+
+def load(layout: Layout, refs: list[str]) -> int:
+    if processes.supervisor_pid(layout, "containerd") is None:
+        say("the node's containerd is not running: run scripts/k8s-local up first")
+        return EXIT_USAGE
+    for ref in refs:
+        started = time.monotonic()
+        try:
+            name = load_from_docker(layout, ref)
+        except LookupError:
+            say(f"no image {ref} in Docker: build it first (docker images lists what there is)")
+            return EXIT_USAGE
+        say(f"loaded {ref} as {name} in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    layout = Layout.from_env()
+    try:
+        if args.command == "up":
+            from floe_testing.k8slocal.up import up
+
+            kubeconfig = up(layout, Versions.from_pins(read_pins()), Network(), say)
+            print(f"KUBECONFIG={kubeconfig}", flush=True)
+            return 0
+        if args.command == "load":
+            return load(layout, args.images)
+        if args.command == "down":
+            down(layout, Network(), say)
+            return 0
+        return status(layout)
+    except PreflightError as error:
+        say(f"error: {error}")
+        return EXIT_USAGE if error.usage else EXIT_INFRASTRUCTURE
+    except (BuildError, PackageError, NotReady, TeardownError, OSError) as error:
+        say(f"error: {error}")
+        if args.command == "up":
+            say(
+                "logs: "
+                + str(layout.logs)
+                + "; remove a half-started cluster: scripts/k8s-local down"
+            )
+        return EXIT_INFRASTRUCTURE
+    except KeyboardInterrupt:
+        say("interrupted; what started keeps running: scripts/k8s-local down removes it")
+        return EXIT_INTERRUPTED

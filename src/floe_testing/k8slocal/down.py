@@ -1,0 +1,168 @@
+"""``down``: remove every trace of the cluster, and nothing else; a second ``down`` does nothing.
+
+Order matters: the kubelet first (it would restart what is removed), then the pods'
+containers (through containerd, then any process left in the kubelet's ``kubepods``
+cgroups), containerd and the control plane; then mounts under the cluster's own
+directories, the bridge, iptables chains, ipsets and cgroups; the state directory last,
+and only when nothing is mounted inside it any more. Logs stay (they are outside the state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from floe_testing.k8slocal import images, network, processes
+from floe_testing.k8slocal.layout import Layout, Network
+
+Say = Callable[[str], None]
+NODE_AGENTS = ("kubelet", "kube-router", "kube-proxy", "kube-scheduler", "kube-controller-manager")
+CONTROL_PLANE = ("kube-apiserver", "etcd")
+
+
+class TeardownError(RuntimeError):
+    """Something of the cluster could not be removed; the message names it."""
+
+
+def down(layout: Layout, net: Network, say: Say) -> None:
+    stopped = [name for name in NODE_AGENTS if processes.stop(layout, name)]
+    removed = _remove_containers(layout) if processes.supervisor_pid(layout, "containerd") else 0
+    killed = _kill_pod_processes()
+    if processes.stop(layout, "containerd"):
+        stopped.append("containerd")
+    shims = _kill_shims(layout)
+    stopped += [name for name in CONTROL_PLANE if processes.stop(layout, name)]
+    unmounted = _unmount_under(layout.run, layout.state)
+    links = network.remove_bridge(net)
+    chains = network.remove_chains()
+    ipsets = network.remove_ipsets()
+    cgroups = _remove_cgroups()
+    gone = [str(d) for d in (layout.state, layout.run) if d.exists()]
+    _remove_tree(layout.state)
+    _remove_tree(layout.run)
+    report: list[tuple[Sequence[object], str]] = [
+        (stopped, "stopped"),
+        ([removed] if removed else [], "containers removed"),
+        ([killed] if killed else [], "pod processes killed"),
+        ([shims] if shims else [], "shims ended"),
+        ([len(unmounted)] if unmounted else [], "mounts unmounted"),
+        (links, "links deleted"),
+        ([len(chains)] if chains else [], "iptables chains deleted"),
+        ([len(ipsets)] if ipsets else [], "ipsets destroyed"),
+        ([cgroups] if cgroups else [], "cgroups removed"),
+        (gone, "removed"),
+    ]
+    done = [f"{label}: {', '.join(map(str, items))}" for items, label in report if items]
+    say("; ".join(done) if done else "nothing of the cluster was running or left")
+
+
+def _remove_containers(layout: Layout) -> int:
+    tasks = images.ctr(layout, "tasks", "list", "--quiet", check=False).stdout.split()
+    for task in tasks:
+        images.ctr(layout, "tasks", "delete", "--force", task, check=False)
+    containers = images.ctr(layout, "containers", "list", "--quiet", check=False).stdout.split()
+    for container in containers:
+        images.ctr(layout, "containers", "delete", container, check=False)
+    return len(containers)
+
+
+def _kubepods_cgroups() -> list[Path]:
+    """``kubepods`` in every hierarchy (v1 controllers and the unified one)."""
+    return [p / "kubepods" for p in Path("/sys/fs/cgroup").iterdir() if (p / "kubepods").is_dir()]
+
+
+def _kill_pod_processes() -> int:
+    """SIGKILL whatever still runs in the kubelet's pod cgroups (only pods live there)."""
+    pids: set[int] = set()
+    for root in _kubepods_cgroups():
+        for procs in root.rglob("cgroup.procs"):
+            pids.update(int(p) for p in procs.read_text().split())
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return len(pids)
+
+
+def _kill_shims(layout: Layout) -> int:
+    """Shims of our containerd (their command line names its socket) that outlived it."""
+    marker = str(layout.containerd_socket)
+    shims = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            cmdline
+            and cmdline[0].endswith(b"containerd-shim-runc-v2")
+            and marker.encode() in b" ".join(cmdline)
+        ):
+            shims.append(int(entry.name))
+    for pid in shims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return len(shims)
+
+
+def _mounts_under(*roots: Path) -> list[str]:
+    prefixes = [str(r.resolve()) + "/" for r in roots] + [str(r.resolve()) for r in roots]
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if any(point == p or point.startswith(p) for p in prefixes):
+            points.append(point)
+    return sorted(set(points), key=len, reverse=True)
+
+
+def _unmount_under(*roots: Path) -> list[str]:
+    unmounted = []
+    for _attempt in range(3):
+        points = _mounts_under(*roots)
+        if not points:
+            break
+        for point in points:
+            if subprocess.run(["umount", point], capture_output=True).returncode != 0:
+                subprocess.run(["umount", "-l", point], capture_output=True)
+            unmounted.append(point)
+    return unmounted
+
+
+def _remove_cgroups() -> int:
+    count = 0
+    for root in _kubepods_cgroups():
+        for directory in [
+            *sorted(
+                (p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+            ),
+            root,
+        ]:
+            for _ in range(20):  # a killed process leaves its cgroup a moment later
+                try:
+                    directory.rmdir()
+                    count += 1
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+    return count
+
+
+def _remove_tree(root: Path) -> None:
+    if not root.exists():
+        return
+    left = _mounts_under(root)
+    if left:
+        raise TeardownError(
+            f"still mounted under {root}: {', '.join(left[:5])}; "
+            "unmount them (umount -l PATH), then run down again"
+        )
+    shutil.rmtree(root)

@@ -1,0 +1,118 @@
+"""Where everything lives: the pinned versions, the build cache and the cluster's state.
+
+Builds are cached by version under ``${FLOE_TEST_CACHE:-~/.cache/floe-test}/<thing>/<version>``
+so a warm machine rebuilds nothing; the running cluster's files (certificates, configs, logs,
+pidfiles, etcd data, containerd and kubelet roots) live under one state directory that
+``down`` removes, and its runtime sockets under one directory in /run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+PINS_FILE = REPO / "pins" / "versions.env"
+GO_SOURCES = Path(__file__).resolve().parent / "go"
+
+
+def read_pins(path: Path = PINS_FILE) -> dict[str, str]:
+    """KEY=VALUE lines of pins/versions.env (comments and blank lines skipped)."""
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        pins[key] = value
+    return pins
+
+
+@dataclass(frozen=True)
+class Versions:
+    kubernetes: str
+    etcd: str
+    coredns: str
+    kube_router: str
+    kube_router_upgrades: tuple[str, ...]
+    debian_packages: dict[str, str]
+
+    @classmethod
+    def from_pins(cls, pins: dict[str, str]) -> Versions:
+        packages = {
+            "containerd": pins["CONTAINERD_PACKAGE_VERSION"],
+            "runc": pins["RUNC_PACKAGE_VERSION"],
+            "containernetworking-plugins": pins["CNI_PLUGINS_PACKAGE_VERSION"],
+            "iptables": pins["IPTABLES_PACKAGE_VERSION"],
+            "ipset": pins["IPSET_PACKAGE_VERSION"],
+            "conntrack": pins["CONNTRACK_PACKAGE_VERSION"],
+        }
+        return cls(
+            kubernetes=pins["KUBERNETES_VERSION"],
+            etcd=pins["ETCD_VERSION"],
+            coredns=pins["COREDNS_VERSION"],
+            kube_router=pins["KUBE_ROUTER_VERSION"],
+            kube_router_upgrades=tuple(pins["KUBE_ROUTER_DEPENDENCY_UPGRADES"].split(",")),
+            debian_packages=packages,
+        )
+
+
+@dataclass(frozen=True)
+class Network:
+    """Addresses of the cluster. The pod range must not overlap the machine's own networks."""
+
+    pod_cidr: str = "10.88.0.0/16"
+    service_cidr: str = "10.96.0.0/16"
+    apiserver_service_ip: str = "10.96.0.1"
+    dns_service_ip: str = "10.96.0.10"
+    cluster_domain: str = "cluster.local"
+    bridge: str = "floe-cni0"
+
+
+@dataclass(frozen=True)
+class Layout:
+    cache: Path
+    state: Path
+    run: Path
+
+    @classmethod
+    def from_env(cls) -> Layout:
+        cache = Path(os.environ.get("FLOE_TEST_CACHE") or Path.home() / ".cache" / "floe-test")
+        state = Path(os.environ.get("FLOE_K8S_LOCAL_STATE") or cache / "k8s-local" / "state")
+        return cls(cache=cache, state=state, run=Path("/run/floe-k8s-local"))
+
+    def build_dir(self, thing: str, version: str) -> Path:
+        return self.cache / thing / version
+
+    @cached_property
+    def pki(self) -> Path:
+        return self.state / "pki"
+
+    @cached_property
+    def config(self) -> Path:
+        return self.state / "config"
+
+    @cached_property
+    def logs(self) -> Path:
+        """Outside the state: ``down`` keeps them for a post-mortem."""
+        return self.cache / "k8s-local" / "logs"
+
+    @cached_property
+    def pids(self) -> Path:
+        return self.state / "pids"
+
+    @cached_property
+    def admin_kubeconfig(self) -> Path:
+        return self.state / "admin.kubeconfig"
+
+    @cached_property
+    def containerd_socket(self) -> Path:
+        return self.run / "containerd" / "containerd.sock"
+
+    @cached_property
+    def kubelet_root(self) -> Path:
+        return self.state / "kubelet"

@@ -1,0 +1,211 @@
+"""The cluster's certificate authority, its certificates and the kubeconfigs that use them.
+
+One CA signs every serving and client certificate (ECDSA P-256, made with the openssl CLI);
+identities follow Kubernetes' conventions, so the built-in RBAC bindings apply (the kubelet
+is ``system:node:<node>`` in ``system:nodes`` for the Node authorizer and NodeRestriction;
+kube-proxy is ``system:kube-proxy``), and a separate key signs ServiceAccount tokens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CLUSTER = "floe-k8s-local"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A certificate's subject, its use and (for servers) its names."""
+
+    name: str
+    common_name: str
+    organization: str = ""
+    server: bool = False
+    client: bool = True
+    dns: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+
+
+def identities(node: str, node_ip: str, apiserver_service_ip: str, domain: str) -> list[Identity]:
+    api_dns = (
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        f"kubernetes.default.svc.{domain}",
+        "localhost",
+        node,
+    )
+    return [
+        Identity(
+            "apiserver",
+            "kube-apiserver",
+            server=True,
+            client=False,
+            dns=api_dns,
+            ips=("127.0.0.1", node_ip, apiserver_service_ip),
+        ),
+        Identity("apiserver-kubelet-client", "kube-apiserver-kubelet-client"),
+        Identity("apiserver-etcd-client", "kube-apiserver-etcd-client"),
+        Identity("etcd", "etcd", server=True, client=True, dns=("localhost",), ips=("127.0.0.1",)),
+        Identity("admin", "floe-k8s-local:admin", organization="system:masters"),
+        Identity("controller-manager", "system:kube-controller-manager"),
+        Identity("scheduler", "system:kube-scheduler"),
+        Identity("kube-proxy", "system:kube-proxy"),
+        Identity("kube-router", "floe-k8s-local:kube-router"),
+        Identity("kubelet", f"system:node:{node}", organization="system:nodes"),
+        Identity(
+            "kubelet-serving",
+            node,
+            server=True,
+            client=False,
+            dns=(node, "localhost"),
+            ips=("127.0.0.1", node_ip),
+        ),
+    ]
+
+
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def _key(path: Path) -> None:
+    _openssl(
+        "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(path)
+    )
+    path.chmod(0o600)
+
+
+def _extensions(identity: Identity) -> str:
+    usages = [
+        u for u, on in (("serverAuth", identity.server), ("clientAuth", identity.client)) if on
+    ]
+    lines = [
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical,digitalSignature,keyEncipherment",
+        f"extendedKeyUsage={','.join(usages)}",
+    ]
+    names = [f"DNS:{d}" for d in identity.dns] + [f"IP:{i}" for i in identity.ips]
+    if names:
+        lines.append(f"subjectAltName={','.join(names)}")
+    return "\n".join(lines) + "\n"
+
+
+def _issue(pki: Path, identity: Identity) -> None:
+    key, crt = pki / f"{identity.name}.key", pki / f"{identity.name}.crt"
+    _key(key)
+    subject = (f"/O={identity.organization}" if identity.organization else "") + (
+        f"/CN={identity.common_name}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        csr, ext = Path(tmp) / "req.csr", Path(tmp) / "ext.cnf"
+        ext.write_text(_extensions(identity))
+        _openssl("req", "-new", "-key", str(key), "-subj", subject, "-out", str(csr))
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(pki / "ca.crt"),
+            "-CAkey",
+            str(pki / "ca.key"),
+            "-CAcreateserial",
+            "-days",
+            "365",
+            "-sha256",
+            "-extfile",
+            str(ext),
+            "-out",
+            str(crt),
+        )
+
+
+def ensure_pki(pki: Path, node: str, node_ip: str, apiserver_service_ip: str, domain: str) -> bool:
+    """Make the CA, every certificate and the SA key unless they exist for these inputs.
+
+    Returns True when it (re)generated them. A changed node address regenerates all, since
+    the serving certificates name it.
+    """
+    inputs = {
+        "node": node,
+        "node_ip": node_ip,
+        "service_ip": apiserver_service_ip,
+        "domain": domain,
+    }
+    stamp = pki / "inputs.json"
+    if stamp.is_file() and json.loads(stamp.read_text()) == inputs:
+        return False
+    pki.mkdir(parents=True, exist_ok=True)
+    pki.chmod(0o700)
+    _key(pki / "ca.key")
+    _openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        str(pki / "ca.key"),
+        "-subj",
+        f"/CN={CLUSTER}-ca",
+        "-days",
+        "3650",
+        "-sha256",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+        "-out",
+        str(pki / "ca.crt"),
+    )
+    for identity in identities(node, node_ip, apiserver_service_ip, domain):
+        _issue(pki, identity)
+    _key(pki / "service-account.key")
+    _openssl(
+        "pkey",
+        "-in",
+        str(pki / "service-account.key"),
+        "-pubout",
+        "-out",
+        str(pki / "service-account.pub"),
+    )
+    stamp.write_text(json.dumps(inputs) + "\n")
+    return True
+
+
+def write_kubeconfig(path: Path, pki: Path, server: str, identity: str) -> None:
+    """A kubeconfig for one identity of :func:`identities`, certificates embedded (portable)."""
+    user = identity
+
+    def data(name: str) -> str:
+        return base64.b64encode((pki / name).read_bytes()).decode()
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": CLUSTER,
+                "cluster": {"server": server, "certificate-authority-data": data("ca.crt")},
+            }
+        ],
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "client-certificate-data": data(f"{identity}.crt"),
+                    "client-key-data": data(f"{identity}.key"),
+                },
+            }
+        ],
+        "contexts": [{"name": CLUSTER, "context": {"cluster": CLUSTER, "user": user}}],
+        "current-context": CLUSTER,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.chmod(0o600)

@@ -1,0 +1,217 @@
+"""``up``: from a bare machine (or a running cluster) to a Ready node with working DNS.
+
+Every step is idempotent: what exists is kept, what runs is left running, so a second ``up``
+only checks. Steps that do not depend on each other overlap (containerd starts beside
+etcd; images import while the API server starts) to keep a warm ``up`` short.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from floe_testing.k8slocal import addons, components, images, network, pki, processes
+from floe_testing.k8slocal.build import build_all, node_tools_version
+from floe_testing.k8slocal.health import NotReady, healthy, kubectl, wait
+from floe_testing.k8slocal.layout import Layout, Network, Versions
+from floe_testing.k8slocal.packages import ensure_packages
+from floe_testing.k8slocal.preflight import check_machine, check_ports
+
+Say = Callable[[str], None]
+DNS_TARGET = "kubernetes.default.svc.cluster.local"
+
+
+def image_refs(versions: Versions) -> dict[str, str]:
+    tools = node_tools_version()
+    return {
+        "pause": f"floe.local/k8s-local/pause:{tools}",
+        "dnsprobe": f"floe.local/k8s-local/dnsprobe:{tools}",
+        "coredns": f"floe.local/k8s-local/coredns:{versions.coredns}",
+    }
+
+
+def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
+    started = time.monotonic()
+    check_machine()
+    ensure_packages(versions.debian_packages, say)
+    bins = build_all(layout, versions, say)
+    check_ports(layout)
+    node_ip = os.environ.get("FLOE_K8S_LOCAL_NODE_IP") or network.node_ip()
+    _prepare_state(layout, net, bins, node_ip, say)
+    refs = image_refs(versions)
+    _start(layout, components.etcd(layout, bins), say)
+    _start(layout, components.containerd(layout, refs["pause"]), say)
+    _wait_up(layout, components.etcd(layout, bins), 30)
+    api = components.apiserver(layout, bins, net, node_ip)
+    _start(layout, api, say)
+    _wait_socket(layout)
+    _import_images(layout, bins, refs, say)
+    changed = network.enable_kernel_switches()
+    if changed:
+        say(f"switched on {', '.join(changed)}")
+    network.install_guard_chains(net)
+    components.cni_config(layout, net)
+    _wait_up(layout, api, 60)
+    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.rbac()))
+    for component in (
+        components.controller_manager(layout, bins, net),
+        components.scheduler(layout, bins),
+        components.kubelet(layout, bins, net, node_ip),
+        components.kube_proxy(layout, bins, net),
+        components.kube_router(layout, bins),
+    ):
+        _start(layout, component, say)
+    kubectl(
+        layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
+    )
+    _wait_node_ready(layout, say)
+    _wait_dns(layout, refs["dnsprobe"], say)
+    say(
+        f"cluster ready in {time.monotonic() - started:.1f} s "
+        f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
+    )
+    return layout.admin_kubeconfig
+
+
+def _prepare_state(
+    layout: Layout, net: Network, bins: dict[str, Path], node_ip: str, say: Say
+) -> None:
+    for directory in (layout.state, layout.config, layout.logs, layout.pids, layout.run):
+        directory.mkdir(parents=True, exist_ok=True)
+    layout.state.chmod(0o700)
+    if pki.ensure_pki(
+        layout.pki, components.NODE, node_ip, net.apiserver_service_ip, net.cluster_domain
+    ):
+        say(f"made a CA and certificates in {layout.pki}")
+    server = components.api_url(node_ip)
+    pki.write_kubeconfig(layout.admin_kubeconfig, layout.pki, server, "admin")
+    for identity in ("controller-manager", "scheduler", "kubelet", "kube-proxy", "kube-router"):
+        pki.write_kubeconfig(layout.config / f"{identity}.kubeconfig", layout.pki, server, identity)
+    links = layout.state / "bin"
+    links.mkdir(exist_ok=True)
+    for name, path in bins.items():
+        link = links / name
+        if not link.is_symlink() or link.resolve() != path:
+            link.unlink(missing_ok=True)
+            link.symlink_to(path)
+
+
+def _start(layout: Layout, component: components.Component, say: Say) -> None:
+    if processes.start(layout, component.name, component.command):
+        say(f"started {component.name} (log: {layout.logs / (component.name + '.log')})")
+
+
+def _wait_up(layout: Layout, component: components.Component, timeout: float) -> None:
+    log = layout.logs / f"{component.name}.log"
+
+    def check() -> bool:
+        if processes.supervisor_pid(layout, component.name) is None:
+            raise NotReady(f"{component.name} is not running; see {log}")
+        return healthy(layout, component.health)
+
+    wait(component.name, check, timeout, log)
+
+
+def _wait_socket(layout: Layout) -> None:
+    def answers() -> bool:
+        return (
+            layout.containerd_socket.exists()
+            and images.ctr(layout, "version", check=False).returncode == 0
+        )
+
+    wait("containerd", answers, 30, layout.logs / "containerd.log")
+
+
+def _import_images(layout: Layout, bins: dict[str, Path], refs: dict[str, str], say: Say) -> None:
+    have = images.present(layout)
+    archives = layout.state / "images"
+    wanted = {
+        "pause": (bins["nodetools"], ["/nodetools", "pause"]),
+        "dnsprobe": (bins["nodetools"], ["/nodetools"]),
+        "coredns": (bins["coredns"], ["/coredns"]),
+    }
+    for key, (binary, entrypoint) in wanted.items():
+        if refs[key] in have:
+            continue
+        archive = images.single_binary_image(binary, refs[key], entrypoint, archives / f"{key}.tar")
+        images.import_archive(layout, archive)
+        say(f"imported {refs[key]}")
+
+
+def _wait_node_ready(layout: Layout, say: Say) -> None:
+    def ready() -> bool:
+        result = kubectl(
+            layout,
+            "get",
+            "node",
+            components.NODE,
+            "-o",
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+            check=False,
+        )
+        return result.stdout.strip() == "True"
+
+    wait(f"node {components.NODE} Ready", ready, 90, layout.logs / "kubelet.log")
+    say(f"node {components.NODE} is Ready")
+
+
+def _wait_dns(layout: Layout, image: str, say: Say) -> None:
+    """A pod resolves the API server's Service name through CoreDNS."""
+    kubectl(
+        layout,
+        "-n",
+        "kube-system",
+        "rollout",
+        "status",
+        "deployment/coredns",
+        "--timeout=90s",
+        timeout=100,
+    )
+    name = f"floe-k8s-local-dns-probe-{os.getpid()}"
+    probe = yaml.safe_dump(addons.dns_probe(image, name, DNS_TARGET))
+
+    def resolved() -> bool:
+        phase = kubectl(
+            layout,
+            "-n",
+            "kube-system",
+            "get",
+            "pod",
+            name,
+            "-o",
+            "jsonpath={.status.phase}",
+            check=False,
+        ).stdout.strip()
+        if phase == "Failed":  # CoreDNS may have become ready a moment later: try again
+            kubectl(layout, "-n", "kube-system", "delete", "pod", name, "--wait=true")
+            phase = ""
+        if not phase:
+            kubectl(layout, "create", "-f", "-", stdin=probe, check=False)
+        return phase == "Succeeded"
+
+    try:
+        wait(
+            f"DNS lookup of {DNS_TARGET} from a pod",
+            resolved,
+            90,
+            layout.logs / "kubelet.log",
+            interval=0.5,
+        )
+        answer = kubectl(layout, "-n", "kube-system", "logs", name, check=False).stdout.split()
+        say(f"a pod resolved {DNS_TARGET} to {', '.join(answer) or '?'}")
+    finally:
+        kubectl(
+            layout,
+            "-n",
+            "kube-system",
+            "delete",
+            "pod",
+            name,
+            "--ignore-not-found",
+            "--wait=false",
+            check=False,
+        )
