@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,3 +217,21 @@ def install(home: Path) -> StandIns:
     standins = StandIns(home, binary)
     standins.write_state()
     return standins
+
+
+REPO = Path(__file__).resolve().parents[2]
+FLOE_TEST = Path(sys.executable).parent / "floe-test"
+
+
+def floe_test(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(FLOE_TEST), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -9,7 +9,9 @@ drives this same class once its Kind cluster is up and its images are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -74,6 +76,7 @@ class ClusterBackend(Backend):
         self.shard_logs: dict[int, list[str]] = {}
         self.verdict_detail = ""
         self.last_exit: float | None = None
+        self.phases: dict[str, float] = {}  # written to <results>/cluster-phases.json
 
     @classmethod
     def availability(cls) -> Availability:
@@ -124,6 +127,9 @@ class ClusterBackend(Backend):
         except InfrastructureError as exc:
             self.failure = exc
             raise
+        installed = self.platform.timings.get("install", 0.0)
+        self.phases["install"] = installed
+        self.phases["platform ready"] = self.platform.timings["platform ready"] - installed
 
     def _prepare(self, plan: RunPlan, ui: Ui, pod_security: str = "restricted") -> Kube:
         if self.kube is not None:
@@ -188,6 +194,7 @@ class ClusterBackend(Backend):
             plan.timeout,
         )
         monitor.judge.remember(before)
+        started = time.perf_counter()
         try:
             shards = monitor.wait()
         except Failed as exc:
@@ -199,12 +206,15 @@ class ClusterBackend(Backend):
         finally:
             self.shard_logs = {i: s.lines for i, s in monitor.shards.items()}
         self.last_exit = monitor.last_exit
+        self.phases["suite"] = time.perf_counter() - started
+        started = time.perf_counter()
         try:
             decoded = [results.decode_shard(i, s.lines, s.terminated) for i, s in shards.items()]
         except InfrastructureError as exc:
             self.failure = exc
             raise
         verdict = results.write(decoded, plan.results_dir, plan.junit_path)
+        self.phases["collect"] = time.perf_counter() - started
         self.verdict_detail = verdict.detail
         return TestOutcome(verdict.exit_status, verdict.detail)
 
@@ -234,6 +244,7 @@ class ClusterBackend(Backend):
         if self.kube is None:
             return
         kube, left = self.kube, list[str]()
+        started = time.perf_counter()
         try:
             for kind, name, namespace in reversed(self.created):
                 _attempt(left, f"{kind} {name}", partial(kube.delete, kind, name, namespace))
@@ -248,12 +259,22 @@ class ClusterBackend(Backend):
             self.created.clear()
             self.namespace_created = False
             self.disconnect()
+            self.phases["teardown"] = time.perf_counter() - started
+            self._write_phases(plan)
         if left:
             raise InfrastructureError(
                 f"could not delete {'; '.join(left)}",
                 f"delete them by hand (kubectl delete namespace {self.namespace})",
                 cause="teardown",
             )
+
+    def _write_phases(self, plan: RunPlan) -> None:
+        """Seconds per cluster phase: install, platform ready, suite, collect, teardown."""
+        import json
+
+        with contextlib.suppress(OSError):
+            path = plan.results_dir / "cluster-phases.json"
+            path.write_text(json.dumps({k: round(v, 3) for k, v in self.phases.items()}, indent=1))
 
     def _delete_namespace(self) -> None:
         assert self.kube is not None

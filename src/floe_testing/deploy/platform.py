@@ -6,7 +6,7 @@ reachable, so the install, the readiness rules and the uninstall exist exactly o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ class Platform:
     helm: Helm
     client: Client
     installed: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # install, platform ready
 
     @classmethod
     def connect(
@@ -59,7 +60,7 @@ class Platform:
         judge.remember(observe(self.client, self.namespace).pods)  # an upgrade's namespace
         self.installed = True
         running = self.release.install(self.helm, self.namespace)
-        wait_platform_ready(
+        self.timings = wait_platform_ready(
             lambda: observe(self.client, self.namespace), running, timeout=timeout, judge=judge
         )
         ui.info(f"platform ready in {self.namespace}")

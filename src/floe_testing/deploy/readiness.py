@@ -10,6 +10,7 @@ every Deployment and StatefulSet in the namespace reports all its replicas ready
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -61,17 +62,25 @@ def wait_platform_ready(
     timeout: float,
     interval: float = 1.0,
     judge: Judge | None = None,
-) -> None:
-    """Poll until installed and ready; cancel the install and raise on the first fatal pod."""
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, float]:
+    """Poll until installed and ready; cancel the install and raise on the first fatal pod.
+
+    Returns seconds from the start until helm finished (``install``) and until every workload
+    was ready (``platform ready``).
+    """
     judge = judge or Judge(Settings.from_env())
     state: dict[str, Iterable[str]] = {"pending": ["helm install"]}
+    start = clock()
+    times: dict[str, float] = {}
 
     def ready() -> bool:
         snapshot = observe()
         pending = check_once(snapshot, judge)
-        if install.done():
-            install.result()
-        else:
+        if "install" not in times and install.done():
+            install.result()  # once: it raises if helm failed
+            times["install"] = clock() - start
+        elif "install" not in times:
             pending.append("helm upgrade --install")
         if not snapshot.workloads:
             pending.append("the chart's workloads to appear")
@@ -98,3 +107,5 @@ def wait_platform_ready(
     except BaseException:
         install.cancel()
         raise
+    times["platform ready"] = clock() - start
+    return times

@@ -1,8 +1,8 @@
-"""Fixtures of the kind backend's tests: stand-in tools on PATH and an emulated cluster."""
+"""Fixtures of the kind backend's unit tests: stand-in tools on PATH (no server runs here;
+the emulator-backed scenarios are in tests/emulated/kind)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,36 +16,10 @@ if str(TESTS) not in sys.path:
 
 from harness.standins import StandIns, install  # noqa: E402
 
-REPO = TESTS.parent
-FLOE_TEST = Path(sys.executable).parent / "floe-test"
-
 
 @pytest.fixture
 def standins(tmp_path: Path) -> StandIns:
     return install(tmp_path / "standins")
-
-
-@pytest.fixture
-def emulated(tmp_path: Path) -> Iterator[object]:
-    """The harness' emulated API server, with the ``default`` ServiceAccount Kind would have."""
-    import kmock
-
-    from harness.cluster import EmulatedCluster
-
-    with EmulatedCluster(tmp_path / "cluster") as cluster:
-        assert cluster.api is not None
-        cluster.call(
-            cluster.api.put(
-                kmock.resource("", "v1", "serviceaccounts"),
-                {
-                    "apiVersion": "v1",
-                    "kind": "ServiceAccount",
-                    "metadata": {"name": "default", "namespace": "default"},
-                },
-            )
-        )
-        yield cluster
-        cluster.kill_all()
 
 
 @pytest.fixture
@@ -55,17 +29,3 @@ def suite() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="floe-kind-suite-", dir=base) as folder:
         (Path(folder) / "test_tiny.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
         yield Path(folder)
-
-
-def floe_test(
-    args: list[str], env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(FLOE_TEST), *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.standins import StandIns
-from unit.kind.conftest import floe_test
+from harness.standins import StandIns, floe_test
 
 
 def _run(standins: StandIns, tmp_path: Path, **env_tools: object) -> tuple[int, str]:

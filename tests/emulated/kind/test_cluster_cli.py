@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.standins import StandIns
-from unit.kind.conftest import floe_test
+from harness.standins import StandIns, floe_test
 
 
 def test_up_creates_then_reuses_status_and_down(standins: StandIns, emulated: Any) -> None:

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.standins import StandIns
-from unit.kind.conftest import floe_test
+from harness.standins import StandIns, floe_test
 
 
 def _run(
