@@ -124,7 +124,8 @@ def _prepare_tool(module: str) -> Callable[[GoComponent, Path, Callable[..., Non
     def prepare(component: GoComponent, src: Path, go: Callable[..., None]) -> None:
         (src / "go.mod").write_text(f"module floe.local/k8s-local/{component.thing}\n\ngo 1.24.0\n")
         go("get", f"{module}@{component.version}", *component.upgrades)
-        go("get", "-tool", *component.packages)
+        go("mod", "edit", *(f"-tool={package}" for package in component.packages))
+        go("mod", "tidy")  # sums for every package built; no version moves (``go get`` would)
 
     return prepare
 
@@ -240,8 +241,8 @@ def build(layout: Layout, component: GoComponent, log: Callable[[str], None]) ->
         flags = ["-trimpath", "-ldflags", component.ldflags]
         if component.tags:
             flags[:0] = ["-tags", component.tags]
-        if component.packages == (".",):
-            go("build", *flags, "-o", str(bins / component.outputs[0]), ".")
+        if len(component.packages) == 1:  # named by its output, not its package path
+            go("build", *flags, "-o", str(bins / component.outputs[0]), *component.packages)
         else:
             go("build", *flags, "-o", f"{bins}/", *component.packages)
     seconds = round(time.monotonic() - started, 1)

@@ -7,6 +7,7 @@ Exit codes: 0 done, 2 usage error (nothing changed), 3 infrastructure failure, 1
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     except PreflightError as error:
         say(f"error: {error}")
         return EXIT_USAGE if error.usage else EXIT_INFRASTRUCTURE
+    except subprocess.CalledProcessError as error:
+        output = (error.stderr or error.stdout or "").strip()
+        say(f"error: {' '.join(map(str, error.cmd))} exited with {error.returncode}: {output}")
+        return EXIT_INFRASTRUCTURE
     except (BuildError, PackageError, NotReady, TeardownError, OSError) as error:
         say(f"error: {error}")
         if args.command == "up":

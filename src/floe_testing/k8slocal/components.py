@@ -176,6 +176,9 @@ def containerd_config(layout: Layout, pause_image: str) -> str:
             f'  sandbox_image = "{pause_image}"',
             "  netns_mounts_under_state_dir = true",
             "  enable_unprivileged_ports = false",
+        # this VM lacks CAP_SYS_RESOURCE: a negative oom_score_adj (the sandbox asks for -998)
+        # cannot be written, so keep every container at or above containerd's own
+        "  restrict_oom_score_adj = true",
             f"[{cri}.containerd]",
             '  snapshotter = "overlayfs"',
             '  default_runtime_name = "runc"',
