@@ -147,9 +147,13 @@ class Monitor:
         return version
 
     def _stream(self, shard: Shard) -> None:
-        cursor = LogCursor()
+        """Follow the shard's log to its end; after a cut or a quiet spell, read on from the
+        cursor. A read cut short after the container ended gets one more read: the results
+        frame is the last thing the runner prints."""
+        cursor, last_read = LogCursor(), False
         while not self.stop.is_set():
             cursor.restart()
+            clean = False
             try:
                 for raw in self.kube.log(
                     shard.pod,
@@ -161,16 +165,22 @@ class Monitor:
                     line = cursor.accept(raw)
                     if line is not None:
                         self._line(shard, line)
+                clean = True
             except httpx2.ReadTimeout:
-                pass  # quiet for a while (a slow test): read on from the cursor
+                pass  # quiet for a while (a slow test, a rotated file): read on from the cursor
             except Forbidden as exc:
                 self.events.put(("fatal", exc))
                 return
             except Exception as exc:
                 self.events.put(("log-dropped", f"shard {shard.index} log: {exc}"))
+            if last_read:
+                break
             pod = self.pods.get(shard.pod) or {}
             if runner_state(pod)[1] is not None or self._terminated_now(shard):
-                break
+                if clean:
+                    break
+                last_read = True
+                continue
             self.stop.wait(0.1)
         self.events.put(("log-done", shard.index))
 
