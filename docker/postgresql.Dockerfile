@@ -25,7 +25,10 @@ RUN groupadd --system --gid 70 postgres \
  && mkdir -p /var/lib/postgresql/data /var/run/postgresql \
  && chown -R 70:70 /var/lib/postgresql /var/run/postgresql
 COPY docker/postgresql-entrypoint.sh /usr/local/bin/floe-postgresql-entrypoint
+# PGUSER: libpq clients (pg_isready in the chart's init containers) run as other uids without a
+# passwd entry and cannot look up their own user name
 ENV PATH=/usr/lib/postgresql/${POSTGRESQL_MAJOR}/bin:$PATH \
+    PGUSER=postgres \
     PGDATA=/var/lib/postgresql/data
 USER 70:70
 EXPOSE 5432
