@@ -64,7 +64,7 @@ def _assert_failed_fast(run: Run, cause: str, event: str) -> None:
         pytest.param(
             "secret", 'secret "polaris-credentials" not found', "Failed", id="missing-secret"
         ),
-        pytest.param("deadline", "exceeded its deadline of 15s", "DeadlineExceeded", id="deadline"),
+        pytest.param("deadline", "exceeded its deadline of 15s", "Started", id="deadline"),
     ],
 )
 def test_infrastructure_failure_fails_fast_for_real(

@@ -206,8 +206,8 @@ def test_floe_test_reads_the_results_of_failed_pods(
             str(shards),
         )
     assert run.exit_code == 1, run.output  # tests failed: not an infrastructure failure
-    assert run.summary()["totals"]["failures"] == 1
-    assert run.summary()["totals"]["tests"] == 2
+    assert run.summary()["tests"]["failures"] == 1
+    assert run.summary()["tests"]["tests"] == 2
     exit_codes = set().union(*(seen.exit_codes for seen in pods.pods.values()))
     assert 1 in exit_codes  # the failing shard's pod failed, as kubectl users see it
     if shards == 2:
@@ -231,7 +231,7 @@ def test_results_survive_kubelet_log_rotation(
         "-s",
     )
     assert run.exit_code == 0, run.output[-3000:]
-    assert run.summary()["totals"]["tests"] == 1
+    assert run.summary()["tests"]["tests"] == 1
     streamed = (run.folder / "logs" / "shard-0.log").read_text()
     assert "chatty line 00000" in streamed  # the host followed the log across rotations
     assert "chatty done" in streamed
