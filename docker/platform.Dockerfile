@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The platform image: the demo Dagster code location (floe_demo) with dagster, the webserver,
 # the daemon and dagster-postgres. The chart runs the webserver, the daemon and the user-code
 # server from it (dagster.image), so their versions never skew.
