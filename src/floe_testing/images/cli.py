@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from floe_testing.images.smoke import smoke
 
-        return smoke(root, [i.ref for i in build(root)], say)
+        built = {image.spec.name: image.ref for image in build(root)}
+        return smoke(root, built[images.RUNNER.name], built[images.PLATFORM.name], say)
     except FloeTestError as exc:
         say(f"error: {exc}")
         return exc.exit_code
