@@ -63,6 +63,26 @@ class BaseImages:
         return {"PYTHON_IMAGE": self.python, "UV_IMAGE": self.uv}
 
 
+BASE_ENV = "FLOE_TEST_BASE"
+
+
+def build_args_from_env(
+    engine: ContainerEngine, root: Path, say: Callable[[str], None]
+) -> dict[str, str] | None:
+    """``FLOE_TEST_BASE=local``: build FROM the local base images (made when missing), as
+    ``scripts/images build`` does; unset or ``upstream``: the Dockerfiles' defaults."""
+    from floe_testing import pins
+
+    choice = os.environ.get(BASE_ENV) or "upstream"
+    if choice == "upstream":
+        return None
+    if choice != "local":
+        raise UsageError(
+            f"{BASE_ENV}={choice!r} is not a base", f"set {BASE_ENV} to local or upstream"
+        )
+    return ensure_local_base(engine, pins.load(root), say).build_args()
+
+
 def cache_root() -> Path:
     return Path(os.environ.get("FLOE_TEST_CACHE") or Path.home() / ".cache" / "floe-test")
 
