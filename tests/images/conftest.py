@@ -1,0 +1,53 @@
+"""Real images on a real Docker engine (``scripts/images engine`` starts one).
+
+Skipped, with the reason, only when no engine answers; ``.ci/run`` starts one first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from floe_testing.errors import FloeTestError
+from floe_testing.images.base import cache_root
+from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
+
+REPO = Path(__file__).resolve().parents[2]
+# the same client choice as scripts/images: Debian's, where the first on PATH lacks buildx
+if not os.environ.get(DOCKER_CLIENT_ENV) and Path("/usr/bin/docker").is_file():
+    os.environ[DOCKER_CLIENT_ENV] = "/usr/bin/docker"
+
+
+@pytest.fixture(scope="session")
+def engine() -> ContainerEngine:
+    found = ContainerEngine.find("docker")
+    if found is None:
+        pytest.skip("no docker client on this machine (scripts/images engine installs one)")
+    try:
+        found.server_version()
+    except FloeTestError as exc:
+        pytest.skip(f"no Docker engine answers here ({exc.message}); run scripts/images engine")
+    return found
+
+
+@pytest.fixture(scope="session")
+def built(engine: ContainerEngine) -> dict[str, str]:
+    """Image name -> ref, built exactly as ``scripts/images build`` builds them."""
+    from floe_testing.images.cli import build
+
+    return {image.spec.name: image.ref for image in build(REPO)}
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory uid 10001 inside a container can read (pytest's tmp_path is 0700)."""
+    (cache_root() / "images").mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="test-", dir=cache_root() / "images"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
