@@ -8,11 +8,13 @@ read: ``eval "$(scripts/images build | tail -2)"``.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from floe_testing import pins
-from floe_testing.errors import EXIT_INTERRUPTED, FloeTestError, UsageError
+from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, FloeTestError, UsageError
 from floe_testing.images.base import cache_root, ensure_local_base
 from floe_testing.kind import images
 from floe_testing.kind.engine import ContainerEngine
@@ -64,8 +66,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM like Ctrl-C: the smoke's cleanup still runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         root = pins.find_root()
         if args.command == "build":
@@ -83,3 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # never exit 1 ("tests failed") for a broken run
+        say(f"error: {type(exc).__name__}: {exc}")
+        return EXIT_INFRASTRUCTURE

@@ -122,7 +122,11 @@ def _mount(
 ) -> list[str]:
     path = mount["mountPath"]
     if "emptyDir" in volume:
-        return ["--tmpfs", f"{path}:{tmpfs_options(uid, fs_group)}"]
+        options = tmpfs_options(uid, fs_group)
+        limit = (volume["emptyDir"] or {}).get("sizeLimit")
+        if limit:
+            options += f",size={memory_bytes(str(limit))}"
+        return ["--tmpfs", f"{path}:{options}"]
     if "configMap" in volume:
         key = mount.get("subPath")
         if key is None:
