@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import shutil
 import subprocess
 import time
@@ -22,8 +21,9 @@ from pathlib import Path
 
 from floe_testing import pins
 from floe_testing.images.base import cache_root, ensure_local_base
+from floe_testing.images.cli import engine as images_engine
 from floe_testing.kind import images
-from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
+from floe_testing.kind.engine import ContainerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 TOUCHED = ROOT / "src" / "floe_testing" / "__init__.py"
@@ -71,11 +71,7 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold builds")
     parser.add_argument("--base", action="store_true", help="also time the base images cold")
     args = parser.parse_args()
-    if not os.environ.get(DOCKER_CLIENT_ENV) and Path("/usr/bin/docker").is_file():
-        os.environ[DOCKER_CLIENT_ENV] = "/usr/bin/docker"
-    engine = ContainerEngine.find("docker")
-    assert engine is not None, "no docker client: run scripts/images engine"
-    engine.server_version()
+    engine = images_engine()
     pinned = pins.load(ROOT)
     if args.base:
         for ref in (pinned["LOCAL_PYTHON_IMAGE"], pinned["LOCAL_UV_IMAGE"]):

@@ -8,6 +8,7 @@ read: ``eval "$(scripts/images build | tail -2)"``.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -17,14 +18,21 @@ from floe_testing import pins
 from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, FloeTestError, UsageError
 from floe_testing.images.base import cache_root, ensure_local_base
 from floe_testing.kind import images
-from floe_testing.kind.engine import ContainerEngine
+from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
 
 
 def say(message: str) -> None:
     print(f"images: {message}", file=sys.stderr, flush=True)
 
 
+DEBIAN_CLIENT = Path("/usr/bin/docker")
+
+
 def engine() -> ContainerEngine:
+    """The docker client: ``FLOE_TEST_DOCKER``, else Debian's /usr/bin/docker when present
+    (a newer client first on PATH may lack buildx, and BuildKit is needed), else PATH's."""
+    if not os.environ.get(DOCKER_CLIENT_ENV) and DEBIAN_CLIENT.is_file():
+        os.environ[DOCKER_CLIENT_ENV] = str(DEBIAN_CLIENT)
     found = ContainerEngine.find("docker")
     if found is None:
         raise UsageError("no docker client on PATH", "run: scripts/images engine")
