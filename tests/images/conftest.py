@@ -5,7 +5,6 @@ Skipped, with the reason, only when no engine answers; ``.ci/run`` starts one fi
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -15,24 +14,20 @@ import pytest
 
 from floe_testing.errors import FloeTestError
 from floe_testing.images.base import cache_root
-from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
+from floe_testing.kind.engine import ContainerEngine
 
 REPO = Path(__file__).resolve().parents[2]
-# the same client choice as scripts/images: Debian's, where the first on PATH lacks buildx
-if not os.environ.get(DOCKER_CLIENT_ENV) and Path("/usr/bin/docker").is_file():
-    os.environ[DOCKER_CLIENT_ENV] = "/usr/bin/docker"
 
 
 @pytest.fixture(scope="session")
 def engine() -> ContainerEngine:
-    found = ContainerEngine.find("docker")
-    if found is None:
-        pytest.skip("no docker client on this machine (scripts/images engine installs one)")
+    """The client scripts/images uses; skip (saying why) when no engine answers."""
+    from floe_testing.images.cli import engine as images_engine
+
     try:
-        found.server_version()
+        return images_engine()
     except FloeTestError as exc:
         pytest.skip(f"no Docker engine answers here ({exc.message}); run scripts/images engine")
-    return found
 
 
 @pytest.fixture(scope="session")

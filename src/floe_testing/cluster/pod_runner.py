@@ -34,13 +34,15 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+import pytest
+
 from floe_testing.cluster import frames, shard_plugin
 from floe_testing.cluster.junit_build import build_from_journal, durations_from_journal, totals_of
 from floe_testing.cluster.shards import ENV_DURATIONS
 
 ENV_TERMINATION_LOG = "FLOE_TERMINATION_LOG"
 ENV_INDEX = "JOB_COMPLETION_INDEX"
-_PYTEST_STATUSES = range(6)
+_PYTEST_STATUSES = frozenset(code.value for code in pytest.ExitCode)  # any other: pytest died
 EXIT_PASSED, EXIT_TESTS_FAILED, EXIT_USAGE, EXIT_RUNNER_BROKEN = 0, 1, 2, 3
 
 

@@ -2,27 +2,39 @@
 
 ``build`` prints progress on stderr and, as its last two stdout lines, ``RUNNER=<ref>`` and
 ``PLATFORM=<ref>`` (content tags, as the kind backend computes them) for other scripts to
-read: ``eval "$(scripts/images build | tail -2)"``.
+read: ``eval "$(scripts/images build | tail -2)"``; without a registry (the local base) the
+line before them is ``POSTGRESQL=<ref>`` (docker/postgresql.Dockerfile, for
+values-k8s-local.yaml).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from floe_testing import pins
-from floe_testing.errors import EXIT_INTERRUPTED, FloeTestError, UsageError
+from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, FloeTestError, UsageError
 from floe_testing.images.base import cache_root, ensure_local_base
 from floe_testing.kind import images
-from floe_testing.kind.engine import ContainerEngine
+from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
 
 
 def say(message: str) -> None:
     print(f"images: {message}", file=sys.stderr, flush=True)
 
 
+DEBIAN_CLIENT = Path("/usr/bin/docker")
+
+
 def engine() -> ContainerEngine:
+    """The docker client: ``FLOE_TEST_DOCKER``, else Debian's /usr/bin/docker when present
+    (a newer client first on PATH may lack buildx, and BuildKit is needed), else PATH's."""
+    if not os.environ.get(DOCKER_CLIENT_ENV) and DEBIAN_CLIENT.is_file():
+        os.environ[DOCKER_CLIENT_ENV] = str(DEBIAN_CLIENT)
     found = ContainerEngine.find("docker")
     if found is None:
         raise UsageError("no docker client on PATH", "run: scripts/images engine")
@@ -77,8 +89,13 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM like Ctrl-C: the smoke's cleanup still runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         root = pins.find_root()
         if args.command == "build":
@@ -98,3 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("interrupted")
         return EXIT_INTERRUPTED
+    except Exception as exc:  # never exit 1 ("tests failed") for a broken run
+        say(f"error: {type(exc).__name__}: {exc}")
+        return EXIT_INFRASTRUCTURE

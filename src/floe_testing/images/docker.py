@@ -16,9 +16,8 @@ from pathlib import Path
 
 from floe_testing.cluster import frames
 from floe_testing.deploy.tools import Tool
-from floe_testing.errors import InfrastructureError, UsageError
+from floe_testing.errors import InfrastructureError
 from floe_testing.images.pods import ContainerRun
-from floe_testing.kind.engine import ContainerEngine
 
 TIMEOUT = 120.0
 
@@ -34,11 +33,9 @@ class Docker:
 
     @classmethod
     def find(cls, labels: dict[str, str], prefix: str) -> Docker:
-        engine = ContainerEngine.find("docker")
-        if engine is None:
-            raise UsageError("no docker client on PATH", "run: scripts/images engine")
-        engine.server_version()
-        return cls(engine.tool, labels, prefix)
+        from floe_testing.images.cli import engine  # the client scripts/images uses
+
+        return cls(engine().tool, labels, prefix)
 
     def run(self, *args: str, timeout: float = TIMEOUT, check: bool = True) -> str:
         return self.tool.run(list(args), timeout=timeout, check=check).stdout.strip()

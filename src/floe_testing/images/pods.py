@@ -16,14 +16,13 @@ profile is the runtime default), memory/CPU limits, and volumes:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from floe_testing.chart.security import parse_quantity
+
 Manifest = dict[str, Any]
-_QUANTITY = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>Ki|Mi|Gi|k|M|G|m)?$")
-_BYTES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9, None: 1}
 
 
 @dataclass
@@ -97,18 +96,14 @@ def _limits(resources: Manifest) -> list[str]:
     limits = resources.get("limits") or {}
     args: list[str] = []
     if "memory" in limits:
-        args += ["--memory", str(memory_bytes(str(limits["memory"])))]
+        args += ["--memory", str(memory_bytes(limits["memory"]))]
     if "cpu" in limits:
-        cpu = str(limits["cpu"])
-        args += ["--cpus", str(int(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu))]
+        args += ["--cpus", str(float(parse_quantity(limits["cpu"])))]
     return args
 
 
-def memory_bytes(quantity: str) -> int:
-    match = _QUANTITY.match(quantity)
-    if match is None or match["unit"] == "m":
-        raise ValueError(f"not a memory quantity: {quantity!r}")
-    return int(float(match["n"]) * _BYTES[match["unit"]])
+def memory_bytes(quantity: str | int) -> int:
+    return int(parse_quantity(quantity))
 
 
 def _mount(
@@ -122,7 +117,11 @@ def _mount(
 ) -> list[str]:
     path = mount["mountPath"]
     if "emptyDir" in volume:
-        return ["--tmpfs", f"{path}:{tmpfs_options(uid, fs_group)}"]
+        options = tmpfs_options(uid, fs_group)
+        limit = (volume["emptyDir"] or {}).get("sizeLimit")
+        if limit:
+            options += f",size={memory_bytes(limit)}"
+        return ["--tmpfs", f"{path}:{options}"]
     if "configMap" in volume:
         key = mount.get("subPath")
         if key is None:

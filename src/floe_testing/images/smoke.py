@@ -28,7 +28,7 @@ import httpx
 import yaml
 
 from floe_testing.chart.engine import render
-from floe_testing.cluster import results
+from floe_testing.cluster import frames, results
 from floe_testing.cluster.manifest import JobSpec, job_manifest
 from floe_testing.config.load import load_project
 from floe_testing.contract import endpoint_env
@@ -188,7 +188,7 @@ def run_runner(
     say: Callable[[str], None],
     command: list[str] | None = None,
     extra_args: list[str] | None = None,
-) -> Any:
+) -> frames.ShardResult:
     """The runner container with the Job's pod settings; its shard result from the log."""
     container = pod["containers"][0]
     run = translate(
