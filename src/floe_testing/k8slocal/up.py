@@ -62,14 +62,16 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
         components.scheduler(layout, bins),
         components.kubelet(layout, bins, net, node_ip),
         components.kube_proxy(layout, bins, net),
-        components.kube_router(layout, bins),
     ):
         _start(layout, component, say)
     kubectl(
         layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
     )
     _wait_node_ready(layout, say)
+    router = components.kube_router(layout, bins)  # it needs the Node object to start
+    _start(layout, router, say)
     _wait_dns(layout, refs["dnsprobe"], say)
+    _wait_up(layout, router, 30)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
         f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
