@@ -187,6 +187,7 @@ def containerd_config(layout: Layout, pause_image: str) -> str:
             f"[{cri}.containerd.runtimes.runc.options]",
             "  SystemdCgroup = false",
             '  BinaryName = "/usr/sbin/runc"',
+            f'  Root = "{run / "runc"}"',  # not runc's default /run/containerd/runc
             f"[{cri}.cni]",
             '  bin_dir = "/usr/lib/cni"',
             f'  conf_dir = "{layout.state / "cni"}"',
@@ -263,6 +264,7 @@ def kubelet(layout: Layout, bins: dict[str, Path], net: Network, node_ip: str) -
         "readOnlyPort": 0,
         "healthzBindAddress": "127.0.0.1",
         "healthzPort": 10248,
+        "podLogsDir": str(layout.state / "pod-logs"),  # not /var/log/pods
         "containerLogMaxSize": "1Mi",
         "containerLogMaxFiles": 2,
         "imageGCHighThresholdPercent": 100,

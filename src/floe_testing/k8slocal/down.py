@@ -43,6 +43,7 @@ def down(layout: Layout, net: Network, say: Say) -> None:
     chains = network.remove_chains()
     ipsets = network.remove_ipsets()
     cgroups = _remove_cgroups()
+    files = _remove_host_files(layout)
     gone = [str(d) for d in (layout.state, layout.run) if d.exists()]
     _remove_tree(layout.state)
     _remove_tree(layout.run)
@@ -56,6 +57,7 @@ def down(layout: Layout, net: Network, say: Say) -> None:
         ([len(chains)] if chains else [], "iptables chains deleted"),
         ([len(ipsets)] if ipsets else [], "ipsets destroyed"),
         ([cgroups] if cgroups else [], "cgroups removed"),
+        ([files] if files else [], "files outside the state removed"),
         (gone, "removed"),
     ]
     done = [f"{label}: {', '.join(map(str, items))}" for items, label in report if items]
@@ -153,6 +155,45 @@ def _remove_cgroups() -> int:
                     break
                 except OSError:
                     time.sleep(0.05)
+    return count
+
+
+CNI_CACHE = Path("/var/lib/cni/results")
+LOG_LINKS = Path("/var/log/containers")
+DEVICE_PLUGINS = Path("/var/lib/kubelet/device-plugins")
+SHIM_SOCKETS = Path("/run/containerd")  # containerd 1.6 puts shim sockets here, whatever its state
+
+
+def _remove_host_files(layout: Layout) -> int:
+    """What the components write at fixed paths outside the state: the kubelet's log links
+    into our pod-logs and its device-plugin socket, CNI's cached results for our network,
+    and the (by then empty) shim socket directories. Directories go only when empty."""
+    removed = []
+    if LOG_LINKS.is_dir():
+        state = str(layout.state) + "/"
+        removed += [
+            p for p in LOG_LINKS.iterdir() if p.is_symlink() and os.readlink(p).startswith(state)
+        ]
+    if CNI_CACHE.is_dir():
+        ours = [p for p in CNI_CACHE.iterdir() if p.name.startswith("floe-k8s-local-")]
+        ids = {p.name.removeprefix("floe-k8s-local-").rsplit("-", 1)[0] for p in ours}
+        removed += ours + [CNI_CACHE / f"cni-loopback-{i}-lo" for i in ids]
+    removed.append(DEVICE_PLUGINS / "kubelet.sock")
+    count = 0
+    for path in removed:
+        if path.is_symlink() or path.exists():
+            path.unlink()
+            count += 1
+    for directory in (
+        DEVICE_PLUGINS,
+        DEVICE_PLUGINS.parent,
+        SHIM_SOCKETS / "s",
+        SHIM_SOCKETS / "runc" / "k8s.io",
+        SHIM_SOCKETS / "runc",
+        SHIM_SOCKETS,
+    ):
+        with contextlib.suppress(OSError):  # not there, or not empty: left alone
+            directory.rmdir()
     return count
 
 

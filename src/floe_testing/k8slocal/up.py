@@ -7,6 +7,7 @@ etcd; images import while the API server starts) to keep a warm ``up`` short.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -102,8 +103,24 @@ def _prepare_state(
             link.symlink_to(path)
 
 
+def _fingerprint(layout: Layout, component: components.Component) -> str:
+    """The command line and every configuration file it names: a change means a restart."""
+    digest = hashlib.sha256()
+    for arg in component.command:
+        digest.update(arg.encode() + b"\0")
+        path = Path(arg.split("=", 1)[-1])
+        if path.is_relative_to(layout.config) and path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _start(layout: Layout, component: components.Component, say: Say) -> None:
-    if processes.start(layout, component.name, component.command):
+    done = processes.start(
+        layout, component.name, component.command, _fingerprint(layout, component)
+    )
+    if done == "restarted":
+        say(f"restarted {component.name}: its configuration changed")
+    elif done:
         say(f"started {component.name} (log: {layout.logs / (component.name + '.log')})")
 
 

@@ -19,8 +19,8 @@ def layout(tmp_path: Path) -> Layout:
 
 
 def test_a_component_that_dies_is_restarted_and_stop_ends_its_group(layout: Layout) -> None:
-    assert processes.start(layout, "sleeper", ["sleep", "60"])
-    assert not processes.start(layout, "sleeper", ["sleep", "60"])  # runs already
+    assert processes.start(layout, "sleeper", ["sleep", "60"], "config-1") == "started"
+    assert processes.start(layout, "sleeper", ["sleep", "60"], "config-1") == ""  # runs already
     first = wait_for(lambda: processes.component_pid(layout, "sleeper"), timeout=10)
     os.kill(first, signal.SIGKILL)
     wait_for(
@@ -29,6 +29,10 @@ def test_a_component_that_dies_is_restarted_and_stop_ends_its_group(layout: Layo
         timeout=15,
         description="the restarted sleeper",
     )
+    supervisor = processes.supervisor_pid(layout, "sleeper")
+    assert processes.start(layout, "sleeper", ["sleep", "60"], "config-2") == "restarted"
+    assert supervisor is not None
+    assert processes.group_members(supervisor) == []  # the old one ended
     supervisor = processes.supervisor_pid(layout, "sleeper")
     assert supervisor is not None
     assert processes.stop(layout, "sleeper")
