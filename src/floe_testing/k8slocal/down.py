@@ -31,6 +31,7 @@ class TeardownError(RuntimeError):
 
 
 def down(layout: Layout, net: Network, say: Say) -> None:
+    started = time.monotonic()
     stopped = [name for name in NODE_AGENTS if processes.stop(layout, name)]
     removed = _remove_containers(layout) if processes.supervisor_pid(layout, "containerd") else 0
     killed = _kill_pod_processes()
@@ -61,7 +62,8 @@ def down(layout: Layout, net: Network, say: Say) -> None:
         (gone, "removed"),
     ]
     done = [f"{label}: {', '.join(map(str, items))}" for items, label in report if items]
-    say("; ".join(done) if done else "nothing of the cluster was running or left")
+    took = f" ({time.monotonic() - started:.1f} s)"
+    say("; ".join(done) + took if done else "nothing of the cluster was running or left")
 
 
 def _remove_containers(layout: Layout) -> int:
@@ -187,6 +189,7 @@ def _remove_host_files(layout: Layout) -> int:
     for directory in (
         DEVICE_PLUGINS,
         DEVICE_PLUGINS.parent,
+        LOG_LINKS,
         SHIM_SOCKETS / "s",
         SHIM_SOCKETS / "runc" / "k8s.io",
         SHIM_SOCKETS / "runc",
