@@ -62,6 +62,7 @@ class Versions:
             "iptables": pins["IPTABLES_PACKAGE_VERSION"],
             "ipset": pins["IPSET_PACKAGE_VERSION"],
             "conntrack": pins["CONNTRACK_PACKAGE_VERSION"],
+            "openssl": pins["OPENSSL_PACKAGE_VERSION"],  # the certificates
         }
         return cls(
             kubernetes=pins["KUBERNETES_VERSION"],
