@@ -93,6 +93,12 @@ def start(layout: Layout, name: str, command: list[str], fingerprint: str = "") 
         )
     (layout.pids / f"{name}.pid").write_text(f"{process.pid}\n")
     stamp.write_text(fingerprint)
+    # /proc/PID/cmdline reads empty for a moment after exec: return once it is recognisable
+    deadline = time.monotonic() + 5
+    while supervisor_pid(layout, name) != process.pid and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.01)
     return "restarted" if restarted else "started"
 
 
