@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
 from floe_testing.k8slocal import processes
 from floe_testing.k8slocal.build import BuildError
-from floe_testing.k8slocal.down import TeardownError, down
+from floe_testing.k8slocal.down import TeardownError, down, leftovers
 from floe_testing.k8slocal.health import NotReady, healthy, kubectl
 from floe_testing.k8slocal.images import docker_answers, load_from_docker
 from floe_testing.k8slocal.layout import Layout, Network, Versions, read_pins
@@ -88,6 +88,9 @@ def status(layout: Layout) -> int:
         print(f"{'pods':24} {len(pods.splitlines())}")
         print(f"KUBECONFIG={layout.admin_kubeconfig}")
         return 0
+    if up == 0:  # down: is anything of it left?
+        left = leftovers(layout, Network())
+        print(f"{'left over':24} {'; '.join(left) if left else 'nothing'}")
     return EXIT_INFRASTRUCTURE
 
 

@@ -66,6 +66,27 @@ def down(layout: Layout, net: Network, say: Say) -> None:
     say("; ".join(done) + took if done else "nothing of the cluster was running or left")
 
 
+def leftovers(layout: Layout, net: Network) -> list[str]:
+    """What of the cluster still exists (``status`` shows it once nothing runs)."""
+    pods = sum(
+        len(p.read_text().split()) for r in _kubepods_cgroups() for p in r.rglob("cgroup.procs")
+    )
+    counts = {
+        "pod processes": pods,
+        "containerd shims": len(_shims(layout)),
+        "mounts": len(_mounts_under(layout.run, layout.state)),
+        "iptables chains": len(network.chains()),
+        "ipsets": len(network.ipsets()),
+        "kubepods cgroup trees": len(_kubepods_cgroups()),
+    }
+    found = [f"{count} {what}" for what, count in counts.items() if count]
+    if network.link_exists(net.bridge):
+        found.append(f"bridge {net.bridge}")
+    if layout.state.exists():
+        found.append(f"state {layout.state}")
+    return found
+
+
 def _remove_containers(layout: Layout) -> int:
     tasks = images.ctr(layout, "tasks", "list", "--quiet", check=False).stdout.split()
     for task in tasks:
@@ -93,9 +114,9 @@ def _kill_pod_processes() -> int:
     return len(pids)
 
 
-def _kill_shims(layout: Layout) -> int:
-    """Shims of our containerd (their command line names its socket) that outlived it."""
-    marker = str(layout.containerd_socket)
+def _shims(layout: Layout) -> list[int]:
+    """Shims of our containerd (their command line names its socket)."""
+    marker = str(layout.containerd_socket).encode()
     shims = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -104,12 +125,14 @@ def _kill_shims(layout: Layout) -> int:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if (
-            cmdline
-            and cmdline[0].endswith(b"containerd-shim-runc-v2")
-            and marker.encode() in b" ".join(cmdline)
-        ):
+        if cmdline[0].endswith(b"containerd-shim-runc-v2") and marker in b" ".join(cmdline):
             shims.append(int(entry.name))
+    return shims
+
+
+def _kill_shims(layout: Layout) -> int:
+    """Shims that outlived our containerd."""
+    shims = _shims(layout)
     for pid in shims:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

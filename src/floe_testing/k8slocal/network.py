@@ -99,6 +99,25 @@ def install_guard_chains(net: Network) -> None:
     )
 
 
+def chains() -> list[str]:
+    """Chains of ours and the components' that exist now (IPv4 and IPv6)."""
+    found = []
+    for tool in ("iptables", "ip6tables"):
+        found += [
+            f"{tool} {c}" for c in _removal_script(_run(f"{tool}-save", check=False).stdout)[1]
+        ]
+    return found
+
+
+def ipsets() -> list[str]:
+    names = _run("ipset", "list", "-n", check=False).stdout.split()
+    return [n for n in names if n.startswith(("KUBE-", "kube-router", "inet6:KUBE-"))]
+
+
+def link_exists(name: str) -> bool:
+    return _run("ip", "link", "show", name, check=False).returncode == 0
+
+
 def remove_chains() -> list[str]:
     """Delete our chains and the components' in every table, IPv4 and IPv6; return them.
 
@@ -146,8 +165,7 @@ def _run_restore(tool: str, script: str) -> bool:
 
 def remove_ipsets() -> list[str]:
     """kube-router's ipsets (every name it makes starts with KUBE- or kube-router)."""
-    names = _run("ipset", "list", "-n", check=False).stdout.split()
-    ours = [n for n in names if n.startswith(("KUBE-", "kube-router", "inet6:KUBE-"))]
+    ours = ipsets()
     for name in ours:
         _run("ipset", "destroy", name, check=False)
     return ours
