@@ -16,12 +16,10 @@ from contextlib import contextmanager
 
 from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
 from floe_testing.k8slocal import processes
-from floe_testing.k8slocal.build import BuildError
-from floe_testing.k8slocal.down import TeardownError, down, leftovers
-from floe_testing.k8slocal.health import NotReady, healthy, kubectl
+from floe_testing.k8slocal.down import down, leftovers
+from floe_testing.k8slocal.health import healthy, kubectl
 from floe_testing.k8slocal.images import docker_answers, load_from_docker
 from floe_testing.k8slocal.layout import Layout, Network, Versions, read_pins
-from floe_testing.k8slocal.packages import PackageError
 from floe_testing.k8slocal.preflight import PreflightError
 
 EPILOG = """examples:
@@ -158,7 +156,10 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
         output = (error.stderr or error.stdout or "").strip()
         say(f"error: {' '.join(map(str, error.cmd))} exited with {error.returncode}: {output}")
         return EXIT_INFRASTRUCTURE
-    except (BuildError, PackageError, NotReady, TeardownError, OSError) as error:
+    except subprocess.TimeoutExpired as error:
+        say(f"error: {' '.join(map(str, error.cmd))} did not finish in {error.timeout:g} s")
+        return EXIT_INFRASTRUCTURE
+    except (RuntimeError, OSError) as error:  # builds, packages, waits, teardown, the network
         say(f"error: {error}")
         if args.command == "up":
             say(
