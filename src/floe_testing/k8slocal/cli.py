@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
-from floe_testing.k8slocal import processes
+from floe_testing.k8slocal import components, processes
 from floe_testing.k8slocal.down import down, leftovers
 from floe_testing.k8slocal.health import healthy, kubectl
 from floe_testing.k8slocal.images import docker_answers, load_from_docker
@@ -29,16 +29,6 @@ EPILOG = """examples:
   scripts/k8s-local status
   scripts/k8s-local down                    # removes everything up made; safe to repeat
 """
-COMPONENTS = (
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "containerd",
-    "kubelet",
-    "kube-proxy",
-    "kube-router",
-)
 HEALTH = {
     "etcd": "http://127.0.0.1:2381/health",
     "kube-apiserver": "https://127.0.0.1:6443/readyz",
@@ -72,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
 
 def status(layout: Layout) -> int:
     up = 0
-    for name in COMPONENTS:
+    for name in components.NAMES:
         pid = processes.component_pid(layout, name)
         if pid is None:
             state = "not running"
@@ -81,7 +71,7 @@ def status(layout: Layout) -> int:
         else:
             state = f"running (pid {pid}), not healthy"
         print(f"{name:24} {state}")
-    if up == len(COMPONENTS):
+    if up == len(components.NAMES):
         pods = kubectl(layout, "get", "pods", "-A", "--no-headers", check=False).stdout
         print(f"{'pods':24} {len(pods.splitlines())}")
         print(f"KUBECONFIG={layout.admin_kubeconfig}")

@@ -20,6 +20,16 @@ import yaml
 from floe_testing.k8slocal.layout import Layout, Network, write_if_changed
 
 NODE = "floe-node"
+NAMES = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "containerd",
+    "kubelet",
+    "kube-proxy",
+    "kube-router",
+)
 API_PORT = 6443
 REGISTRIES = ("docker.io", "registry.k8s.io", "ghcr.io", "quay.io", "gcr.io", "floe.local")
 

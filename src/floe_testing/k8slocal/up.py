@@ -17,6 +17,7 @@ import yaml
 
 from floe_testing.k8slocal import addons, components, images, network, pki, processes
 from floe_testing.k8slocal.build import build_all, node_tools_version
+from floe_testing.k8slocal.down import down
 from floe_testing.k8slocal.health import NotReady, healthy, kubectl, wait
 from floe_testing.k8slocal.layout import Layout, Network, Versions
 from floe_testing.k8slocal.packages import ensure_packages
@@ -38,6 +39,11 @@ def image_refs(versions: Versions) -> dict[str, str]:
 def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     started = time.monotonic()
     check_machine()
+    if layout.state.exists() and not any(
+        processes.supervisor_pid(layout, n) for n in components.NAMES
+    ):
+        say("removing the leftovers of a cluster that stopped without down (e.g. a reboot)")
+        down(layout, net, say)
     ensure_packages(versions.debian_packages, say)
     bins = build_all(layout, versions, say)
     check_ports(layout)
