@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from floe_testing.polling import wait_for
 
 
 @pytest.fixture
-def layout(tmp_path: Path) -> Layout:
-    return Layout(cache=tmp_path / "cache", state=tmp_path / "state", run=tmp_path / "run")
+def layout(tmp_path: Path) -> Iterator[Layout]:
+    layout = Layout(cache=tmp_path / "cache", state=tmp_path / "state", run=tmp_path / "run")
+    yield layout
+    processes.stop(layout, "sleeper")  # nothing outlives a failed test
 
 
 def test_a_component_that_dies_is_restarted_and_stop_ends_its_group(layout: Layout) -> None:
