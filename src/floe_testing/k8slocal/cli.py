@@ -7,18 +7,19 @@ Exit codes: 0 done, 2 usage error (nothing changed), 3 infrastructure failure, 1
 from __future__ import annotations
 
 import argparse
+import fcntl
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
-from floe_testing.k8slocal import processes
-from floe_testing.k8slocal.build import BuildError
-from floe_testing.k8slocal.down import TeardownError, down
-from floe_testing.k8slocal.health import NotReady, healthy, kubectl
-from floe_testing.k8slocal.images import load_from_docker
+from floe_testing.k8slocal import components, processes
+from floe_testing.k8slocal.down import down, leftovers
+from floe_testing.k8slocal.health import healthy, kubectl
+from floe_testing.k8slocal.images import docker_answers, load_from_docker
 from floe_testing.k8slocal.layout import Layout, Network, Versions, read_pins
-from floe_testing.k8slocal.packages import PackageError
 from floe_testing.k8slocal.preflight import PreflightError
 
 EPILOG = """examples:
@@ -28,16 +29,6 @@ EPILOG = """examples:
   scripts/k8s-local status
   scripts/k8s-local down                    # removes everything up made; safe to repeat
 """
-COMPONENTS = (
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "containerd",
-    "kubelet",
-    "kube-proxy",
-    "kube-router",
-)
 HEALTH = {
     "etcd": "http://127.0.0.1:2381/health",
     "kube-apiserver": "https://127.0.0.1:6443/readyz",
@@ -71,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
 
 def status(layout: Layout) -> int:
     up = 0
-    for name in COMPONENTS:
+    for name in components.NAMES:
         pid = processes.component_pid(layout, name)
         if pid is None:
             state = "not running"
@@ -80,11 +71,14 @@ def status(layout: Layout) -> int:
         else:
             state = f"running (pid {pid}), not healthy"
         print(f"{name:24} {state}")
-    if up == len(COMPONENTS):
+    if up == len(components.NAMES):
         pods = kubectl(layout, "get", "pods", "-A", "--no-headers", check=False).stdout
         print(f"{'pods':24} {len(pods.splitlines())}")
         print(f"KUBECONFIG={layout.admin_kubeconfig}")
         return 0
+    if up == 0:  # down: is anything of it left?
+        left = leftovers(layout, Network())
+        print(f"{'left over':24} {'; '.join(left) if left else 'nothing'}")
     return EXIT_INFRASTRUCTURE
 
 
@@ -92,6 +86,9 @@ def load(layout: Layout, refs: list[str]) -> int:
     if processes.supervisor_pid(layout, "containerd") is None:
         say("the node's containerd is not running: run scripts/k8s-local up first")
         return EXIT_USAGE
+    if not docker_answers():
+        say("Docker is not answering: start it (scripts/images engine), then load again")
+        return EXIT_INFRASTRUCTURE
     for ref in refs:
         started = time.monotonic()
         try:
@@ -103,9 +100,34 @@ def load(layout: Layout, refs: list[str]) -> int:
     return 0
 
 
+@contextmanager
+def exclusive(layout: Layout) -> Iterator[None]:
+    """One ``up``/``load``/``down`` at a time (a CI stage and a test fixture may race)."""
+    lock = layout.cache / "k8s-local" / "lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("waiting for another scripts/k8s-local to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     layout = Layout.from_env()
+    if args.command == "status":
+        return status(layout)
+    try:
+        with exclusive(layout):
+            return run(args, layout)
+    except KeyboardInterrupt:
+        say("interrupted; what started keeps running: scripts/k8s-local down removes it")
+        return EXIT_INTERRUPTED
+
+
+def run(args: argparse.Namespace, layout: Layout) -> int:
     try:
         if args.command == "up":
             from floe_testing.k8slocal.up import up
@@ -115,10 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "load":
             return load(layout, args.images)
-        if args.command == "down":
-            down(layout, Network(), say)
-            return 0
-        return status(layout)
+        down(layout, Network(), say)
+        return 0
     except PreflightError as error:
         say(f"error: {error}")
         return EXIT_USAGE if error.usage else EXIT_INFRASTRUCTURE
@@ -126,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         output = (error.stderr or error.stdout or "").strip()
         say(f"error: {' '.join(map(str, error.cmd))} exited with {error.returncode}: {output}")
         return EXIT_INFRASTRUCTURE
-    except (BuildError, PackageError, NotReady, TeardownError, OSError) as error:
+    except subprocess.TimeoutExpired as error:
+        say(f"error: {' '.join(map(str, error.cmd))} did not finish in {error.timeout:g} s")
+        return EXIT_INFRASTRUCTURE
+    except (RuntimeError, OSError) as error:  # builds, packages, waits, teardown, the network
         say(f"error: {error}")
         if args.command == "up":
             say(
@@ -135,6 +158,3 @@ def main(argv: list[str] | None = None) -> int:
                 + "; remove a half-started cluster: scripts/k8s-local down"
             )
         return EXIT_INFRASTRUCTURE
-    except KeyboardInterrupt:
-        say("interrupted; what started keeps running: scripts/k8s-local down removes it")
-        return EXIT_INTERRUPTED

@@ -17,9 +17,19 @@ from pathlib import Path
 
 import yaml
 
-from floe_testing.k8slocal.layout import Layout, Network
+from floe_testing.k8slocal.layout import Layout, Network, write_if_changed
 
 NODE = "floe-node"
+NAMES = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "containerd",
+    "kubelet",
+    "kube-proxy",
+    "kube-router",
+)
 API_PORT = 6443
 REGISTRIES = ("docker.io", "registry.k8s.io", "ghcr.io", "quay.io", "gcr.io", "floe.local")
 
@@ -152,7 +162,7 @@ def scheduler(layout: Layout, bins: dict[str, Path]) -> Component:
 
 def containerd(layout: Layout, pause_image: str) -> Component:
     config = layout.config / "containerd.toml"
-    config.write_text(containerd_config(layout, pause_image))
+    write_if_changed(config, containerd_config(layout, pause_image))
     write_registry_hosts(layout.config / "registry")
     return Component("containerd", ["containerd", "--config", str(config)], "")
 
@@ -176,9 +186,9 @@ def containerd_config(layout: Layout, pause_image: str) -> str:
             f'  sandbox_image = "{pause_image}"',
             "  netns_mounts_under_state_dir = true",
             "  enable_unprivileged_ports = false",
-        # this VM lacks CAP_SYS_RESOURCE: a negative oom_score_adj (the sandbox asks for -998)
-        # cannot be written, so keep every container at or above containerd's own
-        "  restrict_oom_score_adj = true",
+            # this VM lacks CAP_SYS_RESOURCE: a negative oom_score_adj (the sandbox asks for -998)
+            # cannot be written, so keep every container at or above containerd's own
+            "  restrict_oom_score_adj = true",
             f"[{cri}.containerd]",
             '  snapshotter = "overlayfs"',
             '  default_runtime_name = "runc"',
@@ -187,6 +197,7 @@ def containerd_config(layout: Layout, pause_image: str) -> str:
             f"[{cri}.containerd.runtimes.runc.options]",
             "  SystemdCgroup = false",
             '  BinaryName = "/usr/sbin/runc"',
+            f'  Root = "{run / "runc"}"',  # not runc's default /run/containerd/runc
             f"[{cri}.cni]",
             '  bin_dir = "/usr/lib/cni"',
             f'  conf_dir = "{layout.state / "cni"}"',
@@ -205,9 +216,10 @@ def write_registry_hosts(root: Path) -> None:
     """
     for registry in REGISTRIES:
         (root / registry).mkdir(parents=True, exist_ok=True)
-        (root / registry / "hosts.toml").write_text(
+        write_if_changed(
+            root / registry / "hosts.toml",
             'server = "http://127.0.0.1:9"\n\n[host."http://127.0.0.1:9"]\n'
-            '  capabilities = ["pull", "resolve"]\n'
+            '  capabilities = ["pull", "resolve"]\n',
         )
 
 
@@ -234,12 +246,14 @@ def cni_config(layout: Layout, net: Network) -> None:
         ],
     }
     (layout.state / "cni").mkdir(parents=True, exist_ok=True)
-    (layout.state / "cni" / "10-floe-k8s-local.conflist").write_text(json.dumps(conflist, indent=2))
+    write_if_changed(
+        layout.state / "cni" / "10-floe-k8s-local.conflist", json.dumps(conflist, indent=2)
+    )
 
 
 def kubelet(layout: Layout, bins: dict[str, Path], net: Network, node_ip: str) -> Component:
     pki, config = layout.pki, layout.config / "kubelet.yaml"
-    (layout.config / "resolv.conf").write_text("# pods resolve cluster names only\n")
+    write_if_changed(layout.config / "resolv.conf", "# pods resolve cluster names only\n")
     settings = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
@@ -260,6 +274,7 @@ def kubelet(layout: Layout, bins: dict[str, Path], net: Network, node_ip: str) -
         "readOnlyPort": 0,
         "healthzBindAddress": "127.0.0.1",
         "healthzPort": 10248,
+        "podLogsDir": str(layout.state / "pod-logs"),  # not /var/log/pods
         "containerLogMaxSize": "1Mi",
         "containerLogMaxFiles": 2,
         "imageGCHighThresholdPercent": 100,
@@ -275,7 +290,7 @@ def kubelet(layout: Layout, bins: dict[str, Path], net: Network, node_ip: str) -
         "rotateCertificates": False,
         "serverTLSBootstrap": False,
     }
-    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    write_if_changed(config, yaml.safe_dump(settings, sort_keys=False))
     return Component(
         "kubelet",
         [
@@ -302,6 +317,7 @@ def kube_proxy(layout: Layout, bins: dict[str, Path], net: Network) -> Component
         "healthzBindAddress": "127.0.0.1:10256",
         "metricsBindAddress": "127.0.0.1:10249",
         "iptables": {"localhostNodePorts": False},
+        "nodePortAddresses": ["primary"],
         "conntrack": {
             "maxPerCore": 0,
             "min": 0,
@@ -309,7 +325,7 @@ def kube_proxy(layout: Layout, bins: dict[str, Path], net: Network) -> Component
             "tcpCloseWaitTimeout": "0s",
         },
     }
-    config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    write_if_changed(config, yaml.safe_dump(settings, sort_keys=False))
     return Component(
         "kube-proxy",
         [str(bins["kube-proxy"]), f"--config={config}"],

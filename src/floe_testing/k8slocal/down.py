@@ -31,6 +31,7 @@ class TeardownError(RuntimeError):
 
 
 def down(layout: Layout, net: Network, say: Say) -> None:
+    started = time.monotonic()
     stopped = [name for name in NODE_AGENTS if processes.stop(layout, name)]
     removed = _remove_containers(layout) if processes.supervisor_pid(layout, "containerd") else 0
     killed = _kill_pod_processes()
@@ -43,6 +44,7 @@ def down(layout: Layout, net: Network, say: Say) -> None:
     chains = network.remove_chains()
     ipsets = network.remove_ipsets()
     cgroups = _remove_cgroups()
+    files = _remove_host_files(layout)
     gone = [str(d) for d in (layout.state, layout.run) if d.exists()]
     _remove_tree(layout.state)
     _remove_tree(layout.run)
@@ -56,10 +58,33 @@ def down(layout: Layout, net: Network, say: Say) -> None:
         ([len(chains)] if chains else [], "iptables chains deleted"),
         ([len(ipsets)] if ipsets else [], "ipsets destroyed"),
         ([cgroups] if cgroups else [], "cgroups removed"),
+        ([files] if files else [], "files outside the state removed"),
         (gone, "removed"),
     ]
     done = [f"{label}: {', '.join(map(str, items))}" for items, label in report if items]
-    say("; ".join(done) if done else "nothing of the cluster was running or left")
+    took = f" ({time.monotonic() - started:.1f} s)"
+    say("; ".join(done) + took if done else "nothing of the cluster was running or left")
+
+
+def leftovers(layout: Layout, net: Network) -> list[str]:
+    """What of the cluster still exists (``status`` shows it once nothing runs)."""
+    pods = sum(
+        len(p.read_text().split()) for r in _kubepods_cgroups() for p in r.rglob("cgroup.procs")
+    )
+    counts = {
+        "pod processes": pods,
+        "containerd shims": len(_shims(layout)),
+        "mounts": len(_mounts_under(layout.run, layout.state)),
+        "iptables chains": len(network.chains()),
+        "ipsets": len(network.ipsets()),
+        "kubepods cgroup trees": len(_kubepods_cgroups()),
+    }
+    found = [f"{count} {what}" for what, count in counts.items() if count]
+    if network.link_exists(net.bridge):
+        found.append(f"bridge {net.bridge}")
+    if layout.state.exists():
+        found.append(f"state {layout.state}")
+    return found
 
 
 def _remove_containers(layout: Layout) -> int:
@@ -89,9 +114,9 @@ def _kill_pod_processes() -> int:
     return len(pids)
 
 
-def _kill_shims(layout: Layout) -> int:
-    """Shims of our containerd (their command line names its socket) that outlived it."""
-    marker = str(layout.containerd_socket)
+def _shims(layout: Layout) -> list[int]:
+    """Shims of our containerd (their command line names its socket)."""
+    marker = str(layout.containerd_socket).encode()
     shims = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -100,12 +125,14 @@ def _kill_shims(layout: Layout) -> int:
             cmdline = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if (
-            cmdline
-            and cmdline[0].endswith(b"containerd-shim-runc-v2")
-            and marker.encode() in b" ".join(cmdline)
-        ):
+        if cmdline[0].endswith(b"containerd-shim-runc-v2") and marker in b" ".join(cmdline):
             shims.append(int(entry.name))
+    return shims
+
+
+def _kill_shims(layout: Layout) -> int:
+    """Shims that outlived our containerd."""
+    shims = _shims(layout)
     for pid in shims:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
@@ -153,6 +180,46 @@ def _remove_cgroups() -> int:
                     break
                 except OSError:
                     time.sleep(0.05)
+    return count
+
+
+CNI_CACHE = Path("/var/lib/cni/results")
+LOG_LINKS = Path("/var/log/containers")
+DEVICE_PLUGINS = Path("/var/lib/kubelet/device-plugins")
+SHIM_SOCKETS = Path("/run/containerd")  # containerd 1.6 puts shim sockets here, whatever its state
+
+
+def _remove_host_files(layout: Layout) -> int:
+    """What the components write at fixed paths outside the state: the kubelet's log links
+    into our pod-logs and its device-plugin socket, CNI's cached results for our network,
+    and the (by then empty) shim socket directories. Directories go only when empty."""
+    removed = []
+    if LOG_LINKS.is_dir():
+        state = str(layout.state) + "/"
+        removed += [
+            p for p in LOG_LINKS.iterdir() if p.is_symlink() and os.readlink(p).startswith(state)
+        ]
+    if CNI_CACHE.is_dir():
+        ours = [p for p in CNI_CACHE.iterdir() if p.name.startswith("floe-k8s-local-")]
+        ids = {p.name.removeprefix("floe-k8s-local-").rsplit("-", 1)[0] for p in ours}
+        removed += ours + [CNI_CACHE / f"cni-loopback-{i}-lo" for i in ids]
+    removed.append(DEVICE_PLUGINS / "kubelet.sock")
+    count = 0
+    for path in removed:
+        if path.is_symlink() or path.exists():
+            path.unlink()
+            count += 1
+    for directory in (
+        DEVICE_PLUGINS,
+        DEVICE_PLUGINS.parent,
+        LOG_LINKS,
+        SHIM_SOCKETS / "s",
+        SHIM_SOCKETS / "runc" / "k8s.io",
+        SHIM_SOCKETS / "runc",
+        SHIM_SOCKETS,
+    ):
+        with contextlib.suppress(OSError):  # not there, or not empty: left alone
+            directory.rmdir()
     return count
 
 

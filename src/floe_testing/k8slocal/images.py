@@ -99,6 +99,15 @@ def docker_client() -> str:
     )
 
 
+def docker_answers() -> bool:
+    result = subprocess.run(
+        [docker_client(), "version", "--format", "{{.Server.Version}}"],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
 def normalize(ref: str) -> str:
     """The name containerd and the kubelet give a Docker short reference."""
     name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")

@@ -32,6 +32,18 @@ def read_pins(path: Path = PINS_FILE) -> dict[str, str]:
     return pins
 
 
+def write_if_changed(path: Path, text: str, mode: int | None = None) -> bool:
+    """Write ``text`` unless the file holds it already: components watching their config
+    (kube-proxy exits when its file changes) must not see a second ``up`` as a change."""
+    if path.is_file() and path.read_text() == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if mode is not None:
+        path.chmod(mode)
+    return True
+
+
 @dataclass(frozen=True)
 class Versions:
     kubernetes: str
@@ -50,6 +62,7 @@ class Versions:
             "iptables": pins["IPTABLES_PACKAGE_VERSION"],
             "ipset": pins["IPSET_PACKAGE_VERSION"],
             "conntrack": pins["CONNTRACK_PACKAGE_VERSION"],
+            "openssl": pins["OPENSSL_PACKAGE_VERSION"],  # the certificates
         }
         return cls(
             kubernetes=pins["KUBERNETES_VERSION"],

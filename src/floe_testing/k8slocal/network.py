@@ -99,48 +99,73 @@ def install_guard_chains(net: Network) -> None:
     )
 
 
+def chains() -> list[str]:
+    """Chains of ours and the components' that exist now (IPv4 and IPv6)."""
+    found = []
+    for tool in ("iptables", "ip6tables"):
+        found += [
+            f"{tool} {c}" for c in _removal_script(_run(f"{tool}-save", check=False).stdout)[1]
+        ]
+    return found
+
+
+def ipsets() -> list[str]:
+    names = _run("ipset", "list", "-n", check=False).stdout.split()
+    return [n for n in names if n.startswith(("KUBE-", "kube-router", "inet6:KUBE-"))]
+
+
+def link_exists(name: str) -> bool:
+    return _run("ip", "link", "show", name, check=False).returncode == 0
+
+
 def remove_chains() -> list[str]:
-    """Delete our chains and the components' in every table, IPv4 and IPv6; return them."""
+    """Delete our chains and the components' in every table, IPv4 and IPv6; return them.
+
+    One ``iptables-restore --noflush`` per family: the jumps from built-in chains are
+    deleted, then every chain of ours is flushed and removed, in one transaction.
+    """
     removed: list[str] = []
     for tool in ("iptables", "ip6tables"):
-        save = _run(f"{tool}-save", check=False).stdout
-        table = ""
-        chains: dict[str, list[str]] = {}
-        jumps: list[tuple[str, list[str]]] = []
-        for line in save.splitlines():
-            if line.startswith("*"):
-                table = line[1:]
-                chains[table] = []
-            elif line.startswith(":") and OUR_CHAINS.match(line[1:]):
-                chains[table].append(line[1:].split()[0])
-            elif line.startswith("-A "):
-                parts = line.split()
-                target = parts[parts.index("-j") + 1] if "-j" in parts else ""
-                if OUR_CHAINS.match(target) and not OUR_CHAINS.match(parts[1]):
-                    jumps.append((table, parts[1:]))
-        for table, rule in jumps:
-            _run(tool, "-t", table, "-D", *_unquote(rule), check=False)
-        for table, names in chains.items():
-            for name in names:
-                _run(tool, "-t", table, "-F", name, check=False)
-            for name in names:
-                if _run(tool, "-t", table, "-X", name, check=False).returncode == 0:
-                    removed.append(f"{tool} {table} {name}")
+        script, chains = _removal_script(_run(f"{tool}-save", check=False).stdout)
+        if chains and _run_restore(tool, script):
+            removed += [f"{tool} {chain}" for chain in chains]
     return removed
 
 
-def _unquote(rule: list[str]) -> list[str]:
-    """iptables-save quotes comments; rejoin the split pieces for ``-D``."""
-    joined, out = " ".join(rule), []
-    for piece in re.findall(r'"[^"]*"|\S+', joined):
-        out.append(piece[1:-1] if piece.startswith('"') else piece)
-    return out
+def _removal_script(saved: str) -> tuple[str, list[str]]:
+    tables: dict[str, tuple[list[str], list[str]]] = {}
+    table = ""
+    for line in saved.splitlines():
+        if line.startswith("*"):
+            table = line[1:]
+            tables[table] = ([], [])
+        elif line.startswith(":") and OUR_CHAINS.match(line[1:]):
+            tables[table][1].append(line[1:].split()[0])
+        elif line.startswith("-A "):
+            parts = line.split()
+            target = parts[parts.index("-j") + 1] if "-j" in parts else ""
+            if OUR_CHAINS.match(target) and not OUR_CHAINS.match(parts[1]):
+                tables[table][0].append("-D " + line[3:])
+    lines, chains = [], []
+    for name, (jumps, ours) in tables.items():
+        if not jumps and not ours:
+            continue
+        lines += [f"*{name}", *jumps, *(f"-F {c}" for c in ours), *(f"-X {c}" for c in ours)]
+        lines.append("COMMIT")
+        chains += [f"{name} {c}" for c in ours]
+    return "\n".join(lines) + "\n", chains
+
+
+def _run_restore(tool: str, script: str) -> bool:
+    result = subprocess.run(
+        [f"{tool}-restore", "--noflush"], input=script, text=True, capture_output=True, check=False
+    )
+    return result.returncode == 0
 
 
 def remove_ipsets() -> list[str]:
     """kube-router's ipsets (every name it makes starts with KUBE- or kube-router)."""
-    names = _run("ipset", "list", "-n", check=False).stdout.split()
-    ours = [n for n in names if n.startswith(("KUBE-", "kube-router", "inet6:KUBE-"))]
+    ours = ipsets()
     for name in ours:
         _run("ipset", "destroy", name, check=False)
     return ours

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from floe_testing.k8slocal.layout import write_if_changed
+
 CLUSTER = "floe-k8s-local"
 
 
@@ -206,6 +208,4 @@ def write_kubeconfig(path: Path, pki: Path, server: str, identity: str) -> None:
         "contexts": [{"name": CLUSTER, "context": {"cluster": CLUSTER, "user": user}}],
         "current-context": CLUSTER,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    path.chmod(0o600)
+    write_if_changed(path, yaml.safe_dump(config, sort_keys=False), mode=0o600)

@@ -50,7 +50,7 @@ def group_members(pgid: int) -> list[int]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == pgid:
+        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie has ended; init reaps it
             members.append(int(entry.name))
     return members
 
@@ -68,10 +68,16 @@ def component_pid(layout: Layout, name: str) -> int | None:
     return pids[0] if pids else None
 
 
-def start(layout: Layout, name: str, command: list[str], env: dict[str, str] | None = None) -> bool:
-    """Start ``command`` supervised unless it runs already; True if it was started now."""
+def start(layout: Layout, name: str, command: list[str], fingerprint: str = "") -> str:
+    """Start ``command`` supervised; return "started", "restarted" (it ran with another
+    configuration, ``fingerprint`` differs) or "" (it runs already, unchanged)."""
+    stamp = layout.pids / f"{name}.fingerprint"
+    restarted = False
     if supervisor_pid(layout, name) is not None:
-        return False
+        if not stamp.is_file() or stamp.read_text() == fingerprint:
+            return ""
+        stop(layout, name)
+        restarted = True
     layout.pids.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
     log = layout.logs / f"{name}.log"
@@ -84,16 +90,23 @@ def start(layout: Layout, name: str, command: list[str], env: dict[str, str] | N
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env={**os.environ, **(env or {})},
         )
     (layout.pids / f"{name}.pid").write_text(f"{process.pid}\n")
-    return True
+    stamp.write_text(fingerprint)
+    # /proc/PID/cmdline reads empty for a moment after exec: return once it is recognisable
+    deadline = time.monotonic() + 5
+    while supervisor_pid(layout, name) != process.pid and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.01)
+    return "restarted" if restarted else "started"
 
 
 def stop(layout: Layout, name: str, grace: float = 15.0) -> bool:
     """End ``name``'s process group (SIGTERM, then SIGKILL after ``grace``); True if it ran."""
     pid = supervisor_pid(layout, name)
     (layout.pids / f"{name}.pid").unlink(missing_ok=True)
+    (layout.pids / f"{name}.fingerprint").unlink(missing_ok=True)
     if pid is None:
         return False
     _signal_group(pid, signal.SIGTERM)

@@ -7,6 +7,7 @@ etcd; images import while the API server starts) to keep a warm ``up`` short.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ import yaml
 
 from floe_testing.k8slocal import addons, components, images, network, pki, processes
 from floe_testing.k8slocal.build import build_all, node_tools_version
+from floe_testing.k8slocal.down import down
 from floe_testing.k8slocal.health import NotReady, healthy, kubectl, wait
 from floe_testing.k8slocal.layout import Layout, Network, Versions
 from floe_testing.k8slocal.packages import ensure_packages
@@ -37,6 +39,11 @@ def image_refs(versions: Versions) -> dict[str, str]:
 def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     started = time.monotonic()
     check_machine()
+    if layout.state.exists() and not any(
+        processes.supervisor_pid(layout, n) for n in components.NAMES
+    ):
+        say("removing the leftovers of a cluster that stopped without down (e.g. a reboot)")
+        down(layout, net, say)
     ensure_packages(versions.debian_packages, say)
     bins = build_all(layout, versions, say)
     check_ports(layout)
@@ -62,14 +69,16 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
         components.scheduler(layout, bins),
         components.kubelet(layout, bins, net, node_ip),
         components.kube_proxy(layout, bins, net),
-        components.kube_router(layout, bins),
     ):
         _start(layout, component, say)
     kubectl(
         layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
     )
     _wait_node_ready(layout, say)
+    router = components.kube_router(layout, bins)  # it needs the Node object to start
+    _start(layout, router, say)
     _wait_dns(layout, refs["dnsprobe"], say)
+    _wait_up(layout, router, 30)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
         f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
@@ -100,8 +109,24 @@ def _prepare_state(
             link.symlink_to(path)
 
 
+def _fingerprint(layout: Layout, component: components.Component) -> str:
+    """The command line and every configuration file it names: a change means a restart."""
+    digest = hashlib.sha256()
+    for arg in component.command:
+        digest.update(arg.encode() + b"\0")
+        path = Path(arg.split("=", 1)[-1])
+        if path.is_relative_to(layout.config) and path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _start(layout: Layout, component: components.Component, say: Say) -> None:
-    if processes.start(layout, component.name, component.command):
+    done = processes.start(
+        layout, component.name, component.command, _fingerprint(layout, component)
+    )
+    if done == "restarted":
+        say(f"restarted {component.name}: its configuration changed")
+    elif done:
         say(f"started {component.name} (log: {layout.logs / (component.name + '.log')})")
 
 

@@ -14,7 +14,7 @@ import yaml
 from floe_testing.k8slocal import components
 from floe_testing.k8slocal.images import normalize, single_binary_image
 from floe_testing.k8slocal.layout import Layout, Network
-from floe_testing.k8slocal.network import _unquote
+from floe_testing.k8slocal.network import _removal_script
 
 
 @pytest.fixture
@@ -92,24 +92,36 @@ def test_docker_short_names_become_the_names_the_kubelet_asks_for(ref: str, name
     assert normalize(ref) == name
 
 
-def test_a_saved_iptables_rule_with_a_quoted_comment_becomes_delete_arguments() -> None:
-    rule = [
-        "FORWARD",
-        "-m",
-        "comment",
-        "--comment",
-        '"kubernetes',
-        "forwarding",
-        'rules"',
-        "-j",
-        "KUBE-FORWARD",
-    ]
-    assert _unquote(rule) == [
-        "FORWARD",
-        "-m",
-        "comment",
-        "--comment",
-        "kubernetes forwarding rules",
-        "-j",
-        "KUBE-FORWARD",
+SAVED = """*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:DOCKER-USER - [0:0]
+:KUBE-FORWARD - [0:0]
+:FLOE-K8S-FORWARD - [0:0]
+-A FORWARD -j DOCKER-USER
+-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD
+-A FORWARD -j FLOE-K8S-FORWARD
+-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
+-A DOCKER-USER -j RETURN
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:DOCKER - [0:0]
+-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+COMMIT
+"""
+
+
+def test_removal_deletes_our_chains_and_jumps_and_leaves_dockers_alone() -> None:
+    script, chains = _removal_script(SAVED)
+    assert chains == ["filter KUBE-FORWARD", "filter FLOE-K8S-FORWARD"]
+    assert script.splitlines() == [
+        "*filter",
+        '-D FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+        "-D FORWARD -j FLOE-K8S-FORWARD",
+        "-F KUBE-FORWARD",
+        "-F FLOE-K8S-FORWARD",
+        "-X KUBE-FORWARD",
+        "-X FLOE-K8S-FORWARD",
+        "COMMIT",
     ]
