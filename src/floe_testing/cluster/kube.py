@@ -146,8 +146,11 @@ class Kube:
         )
 
     @contextmanager
-    def _api(self, verb: str, kind: str, namespace: str | None) -> Iterator[None]:
-        """Refusals and lost connections as errors naming what was attempted."""
+    def _api(
+        self, verb: str, kind: str, namespace: str | None, stream: bool = False
+    ) -> Iterator[None]:
+        """Refusals and lost connections as errors naming what was attempted; on a stream a
+        read timeout stays ``httpx2.ReadTimeout`` (the caller reads on from its position)."""
         try:
             yield
         except httpx2.HTTPStatusError as exc:
@@ -156,6 +159,8 @@ class Kube:
                 raise Forbidden(verb, kind, namespace, why or "") from exc
             raise
         except TransportError as exc:
+            if stream and isinstance(exc, httpx2.ReadTimeout):
+                raise
             raise self.unreachable(exc) from exc
 
     def create(self, manifest: Obj) -> Obj:
@@ -229,7 +234,7 @@ class Kube:
             "list", _KINDS[kind], namespace=namespace, watch=True, params=params
         )
         request.timeout = httpx2.Timeout(10.0, read=seconds + 15.0)
-        with self._api("watch", kind, namespace):
+        with self._api("watch", kind, namespace, stream=True):
             response = inner.send(inner.build_adapter_request(request), stream=True)
             try:
                 if response.status_code == 410:
@@ -270,7 +275,7 @@ class Kube:
         }
         request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
         request.timeout = httpx2.Timeout(10.0, read=LOG_READ_TIMEOUT)
-        with self._api("get", "PodLog", namespace):
+        with self._api("get", "PodLog", namespace, stream=True):
             response = inner.send(inner.build_adapter_request(request), stream=True)
             try:
                 if response.is_error:
