@@ -53,7 +53,10 @@ def platform(real_cluster: RealCluster, tmp_path_factory: pytest.TempPathFactory
             "--keep",
             *real_cluster.install_args(),
             "--suite",
-            f"{PLANTED}/test_fails.py::test_passes",
+            f"{PLANTED}/test_fails.py",
+            "--",
+            "-k",
+            "test_passes",
         )
         assert run.exit_code == 0, run.output
         yield namespace

@@ -45,14 +45,18 @@ def _apply(admin: Path, text: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture
-def host_kubeconfig(real_cluster: RealCluster, tmp_path: Path) -> Iterator[Path]:
+@pytest.fixture(scope="module")
+def host_kubeconfig(
+    real_cluster: RealCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
     admin = real_cluster.kubeconfig
+    # an earlier session's namespace may still be terminating
+    kubectl(admin, "wait", "--for=delete", f"namespace/{ACCOUNT_NS}", "--timeout=180s")
     _apply(admin, RBAC.read_text())
     token = kubectl(admin, "-n", ACCOUNT_NS, "create", "token", ACCOUNT, "--duration", "1h")
     assert token.returncode == 0, token.stderr
-    yield _kubeconfig_for_token(admin, token.stdout.strip(), tmp_path / "host.kubeconfig")
-    _apply(admin, RBAC.read_text())  # restore the full Role for later tests
+    folder = tmp_path_factory.mktemp("rbac")
+    yield _kubeconfig_for_token(admin, token.stdout.strip(), folder / "host.kubeconfig")
     kubectl(admin, "delete", "-f", str(RBAC), "--ignore-not-found", "--wait=false")
 
 
@@ -73,15 +77,18 @@ def test_a_missing_permission_exits_3_naming_verb_and_resource(
         if rule["resources"] == ["jobs"]:
             rule["verbs"] = [v for v in rule["verbs"] if v != "create"]
     _apply(real_cluster.kubeconfig, yaml.safe_dump(role))
-    run = floe_test(
-        host_kubeconfig,
-        tmp_path / "results",
-        "--no-install",
-        "--image",
-        real_cluster.runner,
-        "--suite",
-        "tests/realcluster/planted/test_fails.py",
-    )
+    try:
+        run = floe_test(
+            host_kubeconfig,
+            tmp_path / "results",
+            "--no-install",
+            "--image",
+            real_cluster.runner,
+            "--suite",
+            "tests/realcluster/planted/test_fails.py",
+        )
+    finally:
+        _apply(real_cluster.kubeconfig, RBAC.read_text())  # the documented Role again
     assert run.exit_code == 3, run.output
     assert "may not create jobs.batch in namespace floe-test-integration-" in run.output
     assert "docs/rbac/floe-test-host.yaml" in run.output

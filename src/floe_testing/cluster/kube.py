@@ -41,6 +41,8 @@ Obj = dict[str, Any]
 Objs = list[Obj]
 Labels = dict[str, Any]
 TransportError = httpx2.TransportError
+# a stream read that waited too long: httpx2's own error, or the socket's while iterating lines
+READ_TIMEOUTS: tuple[type[BaseException], ...] = (httpx2.ReadTimeout, TimeoutError)
 _KINDS: dict[str, Any] = {
     "Namespace": Namespace,
     "ServiceAccount": ServiceAccount,
@@ -263,7 +265,7 @@ class Kube:
 
         ``timestamps`` prefixes each line with the kubelet's RFC 3339 time; ``since_time``
         starts there (whole seconds). A followed read times out after ``LOG_READ_TIMEOUT``
-        seconds without data (``httpx2.ReadTimeout``): the caller re-reads from its position.
+        seconds without data (one of ``READ_TIMEOUTS``): the caller re-reads from its position.
         """
         inner = self.client._client
         params: dict[str, Any] = {

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import httpx2
-
 from floe_testing.cluster import classify, frames
-from floe_testing.cluster.kube import Forbidden, Gone, Kube, Obj
+from floe_testing.cluster.kube import READ_TIMEOUTS, Forbidden, Gone, Kube, Obj
 from floe_testing.cluster.logcursor import LogCursor
 from floe_testing.errors import InfrastructureError
 from floe_testing.labels import LABEL_RUN_ID
@@ -166,7 +164,7 @@ class Monitor:
                     if line is not None:
                         self._line(shard, line)
                 clean = True
-            except httpx2.ReadTimeout:
+            except READ_TIMEOUTS:
                 pass  # quiet for a while (a slow test, a rotated file): read on from the cursor
             except Forbidden as exc:
                 self.events.put(("fatal", exc))
