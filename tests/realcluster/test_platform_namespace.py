@@ -102,15 +102,20 @@ def _finished_log(cluster: RealCluster, namespace: str, name: str) -> tuple[str,
 def test_network_policies_admit_only_the_test_runner(
     real_cluster: RealCluster, platform: str
 ) -> None:
+    # kube-router programs a new pod's rules a moment after it starts: try for 20 s
     code = (
-        "import socket, sys\n"
+        "import socket, sys, threading\n"
         f"host = 'dagster-webserver.{platform}.svc.cluster.local'\n"
         "print('resolved', socket.gethostbyname(host), flush=True)\n"
-        "try:\n"
-        "    socket.create_connection((host, 3000), timeout=5).close()\n"
-        "    print('reached')\n"
-        "except OSError as exc:\n"
-        "    print('blocked', exc); sys.exit(1)\n"
+        "error = None\n"
+        "for attempt in range(20):\n"
+        "    try:\n"
+        "        socket.create_connection((host, 3000), timeout=1).close()\n"
+        "        print('reached'); sys.exit(0)\n"
+        "    except OSError as exc:\n"
+        "        error = exc\n"
+        "        threading.Event().wait(1)\n"
+        "print('blocked', error); sys.exit(1)\n"
     )
     runner = {"app.kubernetes.io/component": "test-runner"}
     for name, labels in (("probe-runner", runner), ("probe-stranger", {"app": "stranger"})):
@@ -149,6 +154,14 @@ def _apply_and_follow(cluster: RealCluster, namespace: str, text: str) -> str:
     kubectl(kc, "-n", namespace, "delete", job, "--ignore-not-found", "--wait")
     applied = kubectl(kc, "apply", "-f", "-", stdin=text)
     assert applied.returncode == 0, applied.stderr
+
+    def started() -> bool:  # kubectl logs refuses a container still being created
+        pods = kubectl(kc, "-n", namespace, "get", "pods", "-l", "job-name=floe-integration-tests",
+                       "-o", "json")  # fmt: skip
+        items = json.loads(pods.stdout).get("items") or [] if pods.returncode == 0 else []
+        return any(i["status"].get("phase") in ("Running", "Succeeded", "Failed") for i in items)
+
+    wait_for(started, timeout=120, interval=0.5, description="the seed Job's pod to start")
     followed = kubectl(
         kc, "-n", namespace, "logs", "-f", job, "--pod-running-timeout=120s", timeout=600
     )
