@@ -158,7 +158,9 @@ def _apply_and_follow(cluster: RealCluster, namespace: str, text: str) -> str:
     def started() -> bool:  # kubectl logs refuses a container still being created
         pods = kubectl(kc, "-n", namespace, "get", "pods", "-l", "job-name=floe-integration-tests",
                        "-o", "json")  # fmt: skip
-        items = json.loads(pods.stdout).get("items") or [] if pods.returncode == 0 else []
+        if pods.returncode != 0:
+            return False
+        items = json.loads(pods.stdout).get("items") or []
         return any(i["status"].get("phase") in ("Running", "Succeeded", "Failed") for i in items)
 
     wait_for(started, timeout=120, interval=0.5, description="the seed Job's pod to start")
