@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
@@ -140,3 +141,19 @@ def test_planted_failing_suite_fails_with_the_failure_in_the_junit(
     assert not result.crashed
     assert "planted failure" in result.junit_xml
     assert results.verdict([result]).exit_status == 1
+
+
+def test_engine_command_is_idempotent(engine: ContainerEngine) -> None:
+    """A running engine is left as it is: no second dockerd, the same daemon answers."""
+    before = docker(engine, "info", "--format", "{{.ID}}").strip()
+    done = subprocess.run(
+        [str(REPO / "scripts" / "images"), "engine"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "answers on /var/run/docker.sock" in done.stderr
+    assert "starting" not in done.stderr
+    assert docker(engine, "info", "--format", "{{.ID}}").strip() == before
