@@ -5,7 +5,8 @@
 
 Needs a running cluster (``scripts/k8s-local up``; its kubeconfig is found through
 ``scripts/k8s-local status`` when --kubeconfig is not given) with the images loaded
-(``scripts/images build`` prints them; ``scripts/k8s-local load`` imports them). For each
+(without --runner/--platform: ``scripts/images build`` makes them and ``scripts/k8s-local
+load`` imports them, before any timing). For each
 repetition it runs ``floe-test run integration --backend cluster`` (the chart installed with
 values-k8s-local.yaml) and ``floe-test run integration --backend local``, and prints the phases
 of each (the cluster backend's ``cluster-phases.json``: install, platform ready, suite,
@@ -44,10 +45,13 @@ def found_kubeconfig() -> str:
 
 
 def built_images() -> dict[str, str]:
+    """``scripts/images build``'s images, imported into the node (not timed)."""
     done = subprocess.run(
         [str(ROOT / "scripts" / "images"), "build"], capture_output=True, text=True, check=True
     )
-    return _last_values(done.stdout)
+    refs = _last_values(done.stdout)
+    subprocess.run([str(ROOT / "scripts" / "k8s-local"), "load", *refs.values()], check=True)
+    return refs
 
 
 def timed(argv: list[str], results: Path) -> tuple[float, dict[str, float], dict[str, float]]:
