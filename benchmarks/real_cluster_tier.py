@@ -62,7 +62,7 @@ def timed(argv: list[str], results: Path) -> tuple[float, dict[str, float], dict
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         sys.exit(f"{' '.join(argv[:4])} exited {done.returncode}")
     folder = results / "integration"
-    summary = json.loads((folder / "summary.json").read_text())["timings"]
+    summary = json.loads((folder / "summary.json").read_text())["timings_seconds"]
     phases_file = folder / "cluster-phases.json"
     phases = json.loads(phases_file.read_text()) if phases_file.is_file() else {}
     return seconds, summary, phases
