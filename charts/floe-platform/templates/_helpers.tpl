@@ -69,6 +69,9 @@ imagePullPolicy: {{ .image.pullPolicy | default .root.Values.global.imagePullPol
 serviceAccountName: floe-platform
 automountServiceAccountToken: false
 enableServiceLinks: false
+{{- if not (kindIs "invalid" .root.Values.global.terminationGracePeriodSeconds) }}
+terminationGracePeriodSeconds: {{ int .root.Values.global.terminationGracePeriodSeconds }}
+{{- end }}
 securityContext:
   {{- toYaml (mergeOverwrite (deepCopy .root.Values.podSecurityContext) (deepCopy (.sc | default dict))) | nindent 2 }}
 {{- with .root.Values.global.imagePullSecrets }}
