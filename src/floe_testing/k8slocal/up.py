@@ -31,7 +31,7 @@ def image_refs(versions: Versions) -> dict[str, str]:
     tools = node_tools_version()
     return {
         "pause": f"floe.local/k8s-local/pause:{tools}",
-        "dnsprobe": f"floe.local/k8s-local/dnsprobe:{tools}",
+        "probe": f"floe.local/k8s-local/probe:{tools}",
         "coredns": f"floe.local/k8s-local/coredns:{versions.coredns}",
     }
 
@@ -77,7 +77,7 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     _wait_node_ready(layout, say)
     router = components.kube_router(layout, bins)  # it needs the Node object to start
     _start(layout, router, say)
-    _wait_dns(layout, refs["dnsprobe"], say)
+    _wait_dns(layout, refs["probe"], say)
     _wait_up(layout, router, 30)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
@@ -156,7 +156,7 @@ def _import_images(layout: Layout, bins: dict[str, Path], refs: dict[str, str], 
     archives = layout.state / "images"
     wanted = {
         "pause": (bins["nodetools"], ["/nodetools", "pause"]),
-        "dnsprobe": (bins["nodetools"], ["/nodetools"]),
+        "probe": (bins["nodetools"], ["/nodetools"]),
         "coredns": (bins["coredns"], ["/coredns"]),
     }
     for key, (binary, entrypoint) in wanted.items():
