@@ -95,7 +95,7 @@ def _prepare_state(
     if pki.ensure_pki(
         layout.pki, components.NODE, node_ip, net.apiserver_service_ip, net.cluster_domain
     ):
-        say(f"made a CA and certificates in {layout.pki}")
+        say(f"made certificates in {layout.pki}")
     server = components.api_url(node_ip)
     pki.write_kubeconfig(layout.admin_kubeconfig, layout.pki, server, "admin")
     for identity in ("controller-manager", "scheduler", "kubelet", "kube-proxy", "kube-router"):
@@ -110,8 +110,12 @@ def _prepare_state(
 
 
 def _fingerprint(layout: Layout, component: components.Component) -> str:
-    """The command line and every configuration file it names: a change means a restart."""
+    """The CA, the command line and every configuration file it names: a change of any means
+    a restart."""
     digest = hashlib.sha256()
+    authority = layout.pki / "ca.crt"  # new certificates everywhere: every component restarts
+    if authority.is_file():
+        digest.update(authority.read_bytes())
     for arg in component.command:
         digest.update(arg.encode() + b"\0")
         path = Path(arg.split("=", 1)[-1])
