@@ -1,6 +1,7 @@
 """The cluster's certificate authority, its certificates and the kubeconfigs that use them.
 
-One CA signs every serving and client certificate (ECDSA P-256, made with the openssl CLI);
+One CA signs every serving and client certificate (ECDSA P-256, made with the openssl CLI)
+except the front-proxy client's, which has its own CA (the requestheader CA);
 identities follow Kubernetes' conventions, so the built-in RBAC bindings apply (the kubelet
 is ``system:node:<node>`` in ``system:nodes`` for the Node authorizer and NodeRestriction;
 kube-proxy is ``system:kube-proxy``), and a separate key signs ServiceAccount tokens.
