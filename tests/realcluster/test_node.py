@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from floe_testing.k8slocal.layout import Versions, read_pins
+from floe_testing.k8slocal.layout import Versions
 from floe_testing.k8slocal.up import image_refs
 from floe_testing.polling import wait_for, wait_for_tcp
 
@@ -46,7 +46,7 @@ def kubeconfig(real_cluster: Any) -> Path:
 
 
 def test_the_server_and_the_node_run_the_pinned_release(kubeconfig: Path) -> None:
-    pinned = read_pins()["KUBERNETES_VERSION"]
+    pinned = Versions.pinned().kubernetes
     version = json.loads(kubectl(kubeconfig, "version", "-o", "json").stdout)
     assert version["serverVersion"]["gitVersion"] == pinned
     node = json.loads(kubectl(kubeconfig, "get", "node", "floe-node", "-o", "json").stdout)
@@ -125,7 +125,7 @@ def _probe_pod(name: str, namespace: str, target: str) -> dict[str, Any]:
             "containers": [
                 {
                     "name": "probe",
-                    "image": image_refs(Versions.from_pins(read_pins()))["probe"],
+                    "image": image_refs(Versions.pinned())["probe"],
                     "imagePullPolicy": "Never",
                     "args": ["connect", target],
                     "securityContext": restricted,
