@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from floe_testing import endpoints_file
 from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.config import LocalMode
 from floe_testing.contract import endpoint_env, needs_cluster
 from floe_testing.errors import InfrastructureError, UsageError
 from floe_testing.local import dagster
+from floe_testing.local.platform import DataPlatform
 from floe_testing.local.processes import ProcessSupervisor
 from floe_testing.plan import RunPlan
 from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from floe_testing.clients.dagster import DagsterClient
 
 READY_TIMEOUT = 90.0
+ENDPOINTS_FILE = "endpoints.env"
+DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
 STOP_GRACE = 0.2
@@ -66,6 +70,7 @@ class LocalBackend(Backend):
         self.supervisor: ProcessSupervisor | None = None
         self.pytest: subprocess.Popen[bytes] | None = None
         self.gate = Path(os.devnull)
+        self.data: DataPlatform | None = None
 
     @classmethod
     def availability(cls) -> Availability:
@@ -79,8 +84,8 @@ class LocalBackend(Backend):
             names = ", ".join(s.name for s in missing)
             profile = plan.profile.name if plan.profile else "none"
             raise UsageError(
-                f"the {profile} profile needs {names}, which run as containers; "
-                "the local backend runs only the minimal profile (Dagster + DuckDB)",
+                f"the {profile} profile needs {names}, which run only as containers; "
+                "the local backend runs services marked local = process or embedded",
                 "use --backend kind (Kind on this machine) or --backend cluster (a kubeconfig), "
                 "or --profile minimal",
             )
@@ -115,12 +120,11 @@ class LocalBackend(Backend):
             f"starting the {plan.profile.name if plan.profile else ''} profile in {self.workdir}"
         )
         start = time.perf_counter()
-        ui.step("starting dagster-user-code, dagster-webserver and dagster-daemon")
         # a copied, already migrated storage lets all three start at once; the webserver
         # is told to reconnect once the code server listens (saves ~4 s over in-order)
         dagster.initialize_instance(layout)
+        ui.step("starting dagster-webserver and dagster-daemon")
         for service, command in (
-            ("dagster-user-code", dagster.code_server_command(layout)),
             ("dagster-webserver", dagster.webserver_command(layout)),
             ("dagster-daemon", dagster.daemon_command(layout)),
         ):
@@ -128,15 +132,41 @@ class LocalBackend(Backend):
         # pytest starts and collects meanwhile; the plugin holds its test loop at the gate
         self._start_pytest(plan, ui)
         try:
+            code_env = self._start_data_services(plan, ui, env)
+            ui.step("starting dagster-user-code")
+            self.supervisor.start(
+                "dagster-user-code",
+                dagster.code_server_command(layout),
+                {**env, **code_env},
+                plan.project.root,
+            )
             self._await_dagster(layout)
         except BaseException as exc:
             open_gate(self.gate, f"start-up failed: {exc}")
             raise
+        # the gate's environment was fixed at pytest's start: hand over what start-up learned
+        self._write_endpoints(plan, self.workdir / ENDPOINTS_FILE)
         open_gate(self.gate)
         ui.step(
             f"platform ready in {time.perf_counter() - start:.1f}s: "
             f"dagster http://{layout.host}:{webserver_port}"
         )
+
+    def _start_data_services(self, plan: RunPlan, ui: Ui, env: dict[str, str]) -> dict[str, str]:
+        """Start the full profile's data services; the code location's environment for them."""
+        wanted = tuple(s for s in plan.services if s.name in DATA_SERVICES)
+        if not wanted:
+            return {}
+        assert self.workdir is not None
+        assert self.supervisor is not None
+        ui.step(f"starting {', '.join(s.name for s in wanted)} (and what they need)")
+        self.data = DataPlatform(
+            self.workdir, plan.project.root, self.supervisor, self._await, tuple(plan.services)
+        )
+        self.data.start(env)
+        timings = ", ".join(f"{name} {took:.1f}s" for name, took in self.data.timings.items())
+        ui.step(f"data services ready: {timings}")
+        return self.data.code_location_env()
 
     def _await_dagster(self, layout: dagster.DagsterLayout) -> None:
         from floe_testing.clients.dagster import DagsterClient
@@ -205,11 +235,20 @@ class LocalBackend(Backend):
                 ("dagster-webserver", "http"): self.layout.webserver_port,
                 ("dagster-user-code", "grpc"): self.layout.code_server_port,
             }
-            served = [s for s in plan.services if s.local is LocalMode.PROCESS]
+            if self.data is not None:
+                ports.update(self.data.ports())
+                env.update(self.data.secrets_env())
+            served = [
+                s
+                for s in plan.services
+                if s.local is LocalMode.PROCESS or all((s.name, p.name) in ports for p in s.ports)
+            ]
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
         env[GATE_ENV] = str(self.gate)
+        if self.workdir is not None:
+            env[endpoints_file.ENDPOINTS_FILE_ENV] = str(self.workdir / ENDPOINTS_FILE)
         env[GATE_TIMEOUT_ENV] = str(READY_TIMEOUT * 2)
         return env
 
@@ -279,9 +318,35 @@ class LocalBackend(Backend):
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def contract_env(self, plan: RunPlan) -> dict[str, str]:
+        """The contract's variables only (hosts, ports, secrets): what endpoints.env holds."""
+        names = {
+            name
+            for service in plan.services
+            for name in (
+                service.host_env,
+                *(p.env for p in service.ports),
+                *(r.env for r in service.secrets),
+            )
+            if name
+        }
+        extra = {"POLARIS_CATALOG", "AWS_REGION"}
+        env = self.test_environment(plan)
+        return {key: env[key] for key in sorted(names | extra) if key in env}
+
+    def _write_endpoints(self, plan: RunPlan, path: Path) -> None:
+        endpoints_file.write(
+            path,
+            self.contract_env(plan),
+            f"floe-test {plan.tier.name} run {plan.run_id} ({plan.backend} backend): "
+            "the contract's environment, secrets included.\nUse: set -a; . ./endpoints.env; set +a",
+        )
+
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:
             return f"nothing is running; working directory: {self.workdir}"
+        endpoints = plan.results_dir / ENDPOINTS_FILE
+        self._write_endpoints(plan, endpoints)
         groups = " ".join(f"-{pgid}" for pgid in self.supervisor.process_groups())
         env = self.test_environment(plan)
         exports = " ".join(
@@ -290,6 +355,7 @@ class LocalBackend(Backend):
         return (
             f"  Dagster UI and GraphQL: http://{self.layout.host}:{self.layout.webserver_port}\n"
             f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
+            f"  every endpoint+secret:  set -a; . {endpoints}; set +a   (mode 0600)\n"
             f"  service logs:           {self.layout.log_dir}\n"
             f"  stop it:                kill -TERM {groups} && rm -rf {self.workdir}"
         )

@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 
 CLIENT_ID_ENV = "POLARIS_CLIENT_ID"
 CLIENT_SECRET_ENV = "POLARIS_CLIENT_SECRET"  # noqa: S105 - a variable name
+# a principal the bootstrap creates without any grant (the e2e suite proves it is denied)
+NO_GRANTS_ID_ENV = "POLARIS_NO_GRANTS_CLIENT_ID"
+NO_GRANTS_SECRET_ENV = "POLARIS_NO_GRANTS_CLIENT_SECRET"  # noqa: S105 - a variable name
 CATALOG_ENV = "POLARIS_CATALOG"
 DEFAULT_CATALOG = "floe"
 API_PATH = "/api/catalog"
 SCOPE = "PRINCIPAL_ROLE:ALL"
-# Object storage for table data when the catalog does not vend credentials (MinIO in the chart).
+# Object storage for table data when the catalog does not vend credentials (SeaweedFS).
 S3_ENV = {"s3.access-key-id": "AWS_ACCESS_KEY_ID", "s3.secret-access-key": "AWS_SECRET_ACCESS_KEY"}
 
 
@@ -53,7 +56,7 @@ def catalog_properties(environ: Mapping[str, str] | None = None) -> dict[str, st
         "warehouse": env.get(CATALOG_ENV) or DEFAULT_CATALOG,
     }
     if env.get(S3_ENV["s3.access-key-id"]):
-        properties["s3.endpoint"] = service("minio", environ=env).url
+        properties["s3.endpoint"] = service("seaweedfs", environ=env).url
         properties["s3.region"] = env.get("AWS_REGION") or "us-east-1"
         properties["s3.force-virtual-addressing"] = "false"
         properties.update({prop: env.get(var, "") for prop, var in S3_ENV.items()})

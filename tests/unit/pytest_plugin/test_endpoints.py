@@ -49,9 +49,11 @@ def test_fixture_secret_variables_are_the_contracts() -> None:
     assert {s.env for s in config.services["polaris"].secrets} == {
         polaris.CLIENT_ID_ENV,
         polaris.CLIENT_SECRET_ENV,
+        polaris.NO_GRANTS_ID_ENV,
+        polaris.NO_GRANTS_SECRET_ENV,
     }
     assert {s.env for s in config.services["cube"].secrets} == {API_SECRET_ENV}
-    assert set(polaris.S3_ENV.values()) == {s.env for s in config.services["minio"].secrets}
+    assert set(polaris.S3_ENV.values()) == {s.env for s in config.services["seaweedfs"].secrets}
 
 
 def test_catalog_properties_come_from_the_contract() -> None:
@@ -59,7 +61,7 @@ def test_catalog_properties_come_from_the_contract() -> None:
         "POLARIS_HOST": "polaris.ns.svc.cluster.local",
         "POLARIS_CLIENT_ID": "id",
         "POLARIS_CLIENT_SECRET": "secret",
-        "MINIO_HOST": "minio.ns.svc.cluster.local",
+        "S3_HOST": "seaweedfs.ns.svc.cluster.local",
         "AWS_ACCESS_KEY_ID": "key",
         "AWS_SECRET_ACCESS_KEY": "secret-key",
     }
@@ -68,5 +70,5 @@ def test_catalog_properties_come_from_the_contract() -> None:
     assert properties["oauth2-server-uri"].endswith("/api/catalog/v1/oauth/tokens")
     assert properties["credential"] == "id:secret"
     assert properties["warehouse"] == polaris.DEFAULT_CATALOG
-    assert properties["s3.endpoint"] == "http://minio.ns.svc.cluster.local:9000"
+    assert properties["s3.endpoint"] == "http://seaweedfs.ns.svc.cluster.local:8333"
     assert properties["s3.secret-access-key"] == "secret-key"
