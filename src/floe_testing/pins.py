@@ -1,42 +1,66 @@
-"""The project's non-Python version pins (``pins/versions.env``): one place for each version.
+"""The pins that uv.lock does not hold, read from ``pins/versions.env``.
 
-Shell scripts source the file; Python reads it here; the chart generator copies image tags
-from it. Python packages are pinned by ``uv.lock`` instead.
+One file pins every Maven, Java, Go, npm, Debian and image version so that a shell script
+(``. pins/versions.env``), a Dockerfile (build args) and Python read the same value. The
+format is the shell's: ``KEY=VALUE`` lines, ``#`` comments, no quoting or expansion.
 """
 
 from __future__ import annotations
 
-import re
+import os
 from functools import cache
 from pathlib import Path
 
-PINS_FILE = Path("pins") / "versions.env"
-_LINE = re.compile(r"^([A-Z][A-Z0-9_]*)=(\S*)\s*(?:#.*)?$")
+from floe_testing.errors import UsageError
+
+PINS_ENV = "FLOE_TEST_PINS"
 
 
-def parse(text: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines (comments and blank lines ignored); a malformed line is an error."""
+def pins_file() -> Path:
+    """``$FLOE_TEST_PINS``, else ``pins/versions.env`` of the source tree this package is in."""
+    override = os.environ.get(PINS_ENV)
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[2] / "pins" / "versions.env"
+
+
+def parse_pins(text: str, source: str = "pins/versions.env") -> dict[str, str]:
     pins: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        match = _LINE.match(line)
-        if match is None:
-            raise ValueError(f"{PINS_FILE}:{number}: expected KEY=VALUE, got {raw!r}")
-        pins[match.group(1)] = match.group(2)
+        key, sep, value = line.partition("=")
+        if not sep or not key.isidentifier():
+            raise UsageError(
+                f"{source}:{number}: expected KEY=VALUE, got {raw!r}",
+                "fix that line: one pin a line, comments start with #",
+            )
+        pins[key] = value
     return pins
 
 
 @cache
-def load(root: Path | None = None) -> dict[str, str]:
-    """The pins of the project at ``root`` (default: this checkout)."""
-    base = root or Path(__file__).resolve().parents[2]
-    return parse((base / PINS_FILE).read_text(encoding="utf-8"))
+def _load(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the pins file {path}: {exc.strerror}",
+            f"run from a floe-test checkout or set {PINS_ENV} to its pins/versions.env",
+        ) from exc
+    return parse_pins(text, str(path))
 
 
-def pin(name: str, root: Path | None = None) -> str:
-    pins = load(root)
-    if name not in pins:
-        raise KeyError(f"{name} is not pinned in {PINS_FILE}; known: {', '.join(sorted(pins))}")
-    return pins[name]
+def pin(key: str) -> str:
+    """The pinned value of ``key``; a missing key is a usage error naming the file."""
+    path = pins_file()
+    pins = _load(path)
+    if key not in pins:
+        raise UsageError(f"{path} has no pin {key}", f"add a line {key}=<value> to {path}")
+    return pins[key]
+
+
+def all_pins() -> dict[str, str]:
+    """Every pin of the pins file (e.g. for generators that copy several)."""
+    return dict(_load(pins_file()))

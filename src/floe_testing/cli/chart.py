@@ -140,7 +140,7 @@ def generate_command(
     from floe_testing.errors import UsageError
 
     project = load_project()
-    values = pins.load(project.root)
+    values = pins.all_pins()
     if check:
         stale = generate.stale(project.root, project.config, values)
         for path in stale:

@@ -11,13 +11,13 @@ from floe_testing.config import load_project
 
 def test_committed_chart_files_equal_the_generated_ones() -> None:
     project = load_project()
-    stale = generate.stale(project.root, project.config, pins.load(project.root))
+    stale = generate.stale(project.root, project.config, pins.all_pins())
     assert stale == [], f"{stale} are stale: run `uv run floe-test chart generate`"
 
 
 def test_generated_values_carry_every_contract_port_secret_and_pin() -> None:
     project = load_project()
-    block = generate.contract_block(project.config, pins.load(project.root))
+    block = generate.contract_block(project.config, pins.all_pins())
     values = yaml.safe_load((project.root / generate.VALUES_FILE).read_text())
     for name, service in project.config.services.items():
         if service.ports:
@@ -39,7 +39,7 @@ def test_generated_values_carry_every_contract_port_secret_and_pin() -> None:
 def test_regenerating_replaces_only_the_marked_region() -> None:
     project = load_project()
     text = f"before: 1\n{generate.BEGIN}\nservices: {{}}\n{generate.END}\nafter: 2\n"
-    out = generate.regenerate(text, project.config, pins.load(project.root))
+    out = generate.regenerate(text, project.config, pins.all_pins())
     assert out.startswith("before: 1\n")
     assert out.endswith("after: 2\n")
     assert "dagster-webserver" in out
