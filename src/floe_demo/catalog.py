@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pyiceberg.catalog.rest import RestCatalog
 
 URI_ENV = "FLOE_ICEBERG_URI"
+CREDENTIAL_ENV = "FLOE_ICEBERG_CREDENTIAL"
 DEFAULT_NAMESPACE = "floe_demo"
 SCOPE = "PRINCIPAL_ROLE:ALL"
 
@@ -28,8 +29,10 @@ class IcebergCatalog(dg.ConfigurableResource):  # type: ignore[type-arg]
     """PyIceberg's REST catalog with the principal's client credentials and S3 settings."""
 
     uri: str
-    credential: str
     warehouse: str
+    # "client-id:client-secret" of the pipeline's principal; empty: the catalog has no auth
+    # (the local backend's Iceberg REST stand-in for Polaris)
+    credential: str = ""
     s3_endpoint: str
     s3_access_key_id: str
     s3_secret_access_key: str
@@ -38,14 +41,21 @@ class IcebergCatalog(dg.ConfigurableResource):  # type: ignore[type-arg]
     def connect(self) -> RestCatalog:
         from pyiceberg.catalog.rest import RestCatalog
 
+        auth = (
+            {
+                "credential": self.credential,
+                "scope": SCOPE,
+                "oauth2-server-uri": f"{self.uri}/v1/oauth/tokens",
+            }
+            if self.credential
+            else {}
+        )
         return RestCatalog(
             self.warehouse,
             uri=self.uri,
-            credential=self.credential,
-            scope=SCOPE,
             warehouse=self.warehouse,
+            **auth,
             **{
-                "oauth2-server-uri": f"{self.uri}/v1/oauth/tokens",
                 "s3.endpoint": self.s3_endpoint,
                 "s3.access-key-id": self.s3_access_key_id,
                 "s3.secret-access-key": self.s3_secret_access_key,
@@ -58,8 +68,12 @@ class IcebergCatalog(dg.ConfigurableResource):  # type: ignore[type-arg]
 def from_environment() -> IcebergCatalog:
     return IcebergCatalog(
         uri=dg.EnvVar(URI_ENV),
-        credential=dg.EnvVar("FLOE_ICEBERG_CREDENTIAL"),
         warehouse=dg.EnvVar("FLOE_ICEBERG_WAREHOUSE"),
+        **(
+            {"credential": dg.EnvVar(CREDENTIAL_ENV)}  # type: ignore[dict-item]
+            if os.environ.get(CREDENTIAL_ENV)
+            else {}
+        ),
         s3_endpoint=dg.EnvVar("FLOE_S3_ENDPOINT"),
         s3_access_key_id=dg.EnvVar("AWS_ACCESS_KEY_ID"),
         s3_secret_access_key=dg.EnvVar("AWS_SECRET_ACCESS_KEY"),

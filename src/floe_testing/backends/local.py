@@ -29,7 +29,7 @@ from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.config import LocalMode
 from floe_testing.contract import endpoint_env, needs_cluster
 from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.local import dagster
+from floe_testing.local import dagster, polaris
 from floe_testing.local.platform import DataPlatform
 from floe_testing.local.processes import ProcessSupervisor
 from floe_testing.plan import RunPlan
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 READY_TIMEOUT = 90.0
 ENDPOINTS_FILE = "endpoints.env"
+EMBEDDED_ENV = "FLOE_TEST_EMBEDDED"
 DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
@@ -247,6 +248,7 @@ class LocalBackend(Backend):
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
         env[GATE_ENV] = str(self.gate)
+        env[EMBEDDED_ENV] = ",".join(s.name for s in plan.services if s.local is LocalMode.EMBEDDED)
         if self.workdir is not None:
             env[endpoints_file.ENDPOINTS_FILE_ENV] = str(self.workdir / ENDPOINTS_FILE)
         env[GATE_TIMEOUT_ENV] = str(READY_TIMEOUT * 2)
@@ -256,10 +258,17 @@ class LocalBackend(Backend):
         argv = [
             sys.executable, "-m", "pytest", plan.suite_arg,
             f"--junitxml={plan.junit_path}", "-o", f"junit_suite_name={plan.tier.name}",
-            *plan.pytest_args,
+            *self._deselect(plan), *plan.pytest_args,
         ]  # fmt: skip
         ui.console.file.flush()
         self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
+
+    @staticmethod
+    def _deselect(plan: RunPlan) -> list[str]:
+        """Tests the local stand-ins cannot answer (they run on kind and cluster)."""
+        if any(s.name == "polaris" for s in plan.services):
+            return ["-m", f"not {polaris.DESELECT_MARKER}"]
+        return []
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
         if self.pytest is None:  # no platform to wait for
@@ -330,7 +339,7 @@ class LocalBackend(Backend):
             )
             if name
         }
-        extra = {"POLARIS_CATALOG", "AWS_REGION"}
+        extra = set(self.data.secrets_env()) if self.data is not None else set()
         env = self.test_environment(plan)
         return {key: env[key] for key in sorted(names | extra) if key in env}
 

@@ -52,7 +52,8 @@ class DagsterLayout:
             "run_coordinator": {
                 "module": "dagster._core.run_coordinator",
                 "class": "QueuedRunCoordinator",
-                "config": {"dequeue_interval_seconds": 1},
+                # one run at a time: every run of the demo writes the same DuckDB file
+                "config": {"dequeue_interval_seconds": 1, "max_concurrent_runs": 1},
             },
             "run_monitoring": {"enabled": True, "poll_interval_seconds": 5},
             "telemetry": {"enabled": False},

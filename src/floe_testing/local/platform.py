@@ -1,9 +1,9 @@
-"""The full profile's data services as local processes: PostgreSQL, SeaweedFS, Polaris, Cube.
+"""The full profile's data services as local processes: SeaweedFS, the catalog, Cube.
 
 Start order follows the dependencies, everything else in parallel:
 
-    PostgreSQL -> Polaris -> bootstrap --+--> (Dagster code server: needs the credentials)
-    SeaweedFS (bucket) ------------------+
+    SeaweedFS (bucket) -> catalog (the contract's polaris: Iceberg's REST server, see
+                          floe_testing.local.polaris) -> (Dagster code server: needs both)
     Cube (npm install cached; reads the mart's Parquet export once the pipeline wrote it)
 
 Each service is health-checked from the contract (its ``health`` port and path) plus what the
@@ -14,17 +14,17 @@ the backend's one ``ProcessSupervisor``, so teardown ends them like the Dagster 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from floe_testing.config import Service
-from floe_testing.local import cube, polaris, postgres, seaweedfs
+from floe_testing.local import cube, polaris, seaweedfs
+from floe_testing.local.catalog import S3Store
 from floe_testing.local.processes import ProcessSupervisor
-from floe_testing.polling import tcp_open
 
 Await = Callable[[str, Callable[[], object]], None]
 
@@ -46,9 +46,7 @@ class DataPlatform:
     services: tuple[Service, ...]
     timings: dict[str, float] = field(default_factory=dict)
     s3: seaweedfs.SeaweedLayout | None = None
-    pg: postgres.PostgresLayout | None = None
-    catalog: polaris.PolarisLayout | None = None
-    principals: polaris.Principals | None = None
+    catalog: polaris.CatalogStandIn | None = None
     cube: cube.CubeLayout | None = None
 
     @property
@@ -61,75 +59,58 @@ class DataPlatform:
 
     # -- start ----------------------------------------------------------------------------
     def start(self, env: Mapping[str, str]) -> None:
-        """Start every data service of the profile and return once all are healthy."""
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="floe-start") as pool:
-            jobs: list[Future[None]] = []
-            if "seaweedfs" in self.names:
-                jobs.append(pool.submit(self._timed, "seaweedfs", self.start_seaweedfs, env))
-            if "cube" in self.names:
-                jobs.append(pool.submit(self._timed, "cube", self.start_cube, env))
-            if "polaris" in self.names:
-                self._timed("postgresql", self.start_postgres, env)
-                self._timed("polaris", self.start_polaris, env)
-            for job in jobs:
-                job.result()
-            if "polaris" in self.names:
-                self._timed("bootstrap", self.run_bootstrap, env)
+        """Start every data service of the profile and return once all are healthy.
 
-    def _timed(
-        self, name: str, step: Callable[[Mapping[str, str]], None], env: Mapping[str, str]
-    ) -> None:
-        import time
-
+        Processes are started from this (the main) thread only: PDEATHSIG follows the thread
+        that forked a child, so a child started from a worker thread would die with it.
+        Waiting needs no threads either: every process starts first, then each is awaited.
+        """
         started = time.perf_counter()
-        step(env)
-        self.timings[name] = round(time.perf_counter() - started, 2)
+        if "cube" in self.names:
+            self.launch_cube(env)
+        if "seaweedfs" in self.names:
+            self.launch_seaweedfs(env)
+            self._awaited("seaweedfs", started, seaweedfs.bucket_ready(self.s3))  # type: ignore[arg-type]
+        if "polaris" in self.names:
+            self.launch_catalog()
+            self._awaited("catalog", started, self._catalog_ready)
+        if self.cube is not None:
+            self._awaited("cube", started, self._cube_ready)
 
-    def start_seaweedfs(self, env: Mapping[str, str]) -> None:
+    def _awaited(self, name: str, since: float, ready: Callable[[], bool]) -> None:
+        self.wait(f"{name} to report healthy", ready)
+        self.timings[name] = round(time.perf_counter() - since, 2)
+
+    def launch_seaweedfs(self, env: Mapping[str, str]) -> None:
         layout = seaweedfs.SeaweedLayout(
             self.workdir / "seaweedfs",
-            tuple(free_ports(seaweedfs.PORTS_NEEDED)),
+            (*free_ports(seaweedfs.PORTS_NEEDED), *seaweedfs.admin_ports()),
             seaweedfs.S3Credentials.generate(),
         )
         layout.write()
         self.supervisor.start("seaweedfs", seaweedfs.command(layout), env, layout.root)
         self.s3 = layout
-        self.wait("seaweedfs: S3 and the warehouse bucket", seaweedfs.bucket_ready(layout))
 
-    def start_postgres(self, env: Mapping[str, str]) -> None:
-        layout = postgres.PostgresLayout.create(self.workdir / "postgresql", free_ports(1)[0])
-        postgres.initdb(layout)
-        self.supervisor.start(
-            "postgresql", postgres.server_command(layout), env, layout.root, postgres.run_as()
+    def launch_catalog(self) -> None:
+        assert self.s3 is not None, "the catalog needs SeaweedFS first"
+        store = S3Store(
+            self.s3.endpoint,
+            seaweedfs.WAREHOUSE_BUCKET,
+            self.s3.credentials.access_key_id,
+            self.s3.credentials.secret_access_key,
+            seaweedfs.REGION,
         )
-        self.pg = layout
-        self.wait(f"postgresql on port {layout.port}", lambda: tcp_open(layout.host, layout.port))
+        catalog = polaris.prepare(self.workdir / "catalog", free_ports(1)[0], store)
+        launch = catalog.launch
+        self.supervisor.start("polaris", launch.argv, launch.env, launch.state_dir)
+        self.catalog = catalog
 
-    def start_polaris(self, env: Mapping[str, str]) -> None:
-        assert self.pg is not None
-        build = polaris.ensure_built(self.project_root)
-        layout = polaris.PolarisLayout.create(
-            self.workdir / "polaris",
-            (free_ports(2)[0], free_ports(2)[1]),
-            (self.pg.jdbc_url, postgres.USER, self.pg.password),
-        )
-        layout.root.mkdir(parents=True, exist_ok=True)
-        argv, extra = polaris.command(layout, build)
-        self.supervisor.start("polaris", argv, {**env, **extra}, layout.root)
-        self.catalog = layout
-        self.wait(
-            "polaris to report ready (/q/health/ready)",
-            lambda: (
-                httpx.get(f"{layout.management_url}/q/health/ready", timeout=2).status_code == 200
-            ),
-        )
-
-    def run_bootstrap(self, env: Mapping[str, str]) -> None:
+    def _catalog_ready(self) -> bool:
+        """The Iceberg REST stand-in for polaris answers ``/v1/config``."""
         assert self.catalog is not None
-        assert self.s3 is not None
-        self.principals = polaris.bootstrap(self.catalog, self.s3.endpoint, seaweedfs.REGION)
+        return httpx.get(f"{self.catalog.uri}/v1/config", timeout=2).status_code == 200
 
-    def start_cube(self, env: Mapping[str, str]) -> None:
+    def launch_cube(self, env: Mapping[str, str]) -> None:
         install = cube.ensure_installed(self.project_root)
         self.mart_path.parent.mkdir(parents=True, exist_ok=True)
         layout = cube.CubeLayout(
@@ -137,13 +118,11 @@ class DataPlatform:
         )
         self.supervisor.start("cube", cube.command(layout), layout.env(env), layout.workdir)
         self.cube = layout
-        self.wait(
-            "cube to report ready (/readyz)",
-            lambda: (
-                httpx.get(f"http://{layout.host}:{layout.port}/readyz", timeout=2).status_code
-                == 200
-            ),
-        )
+
+    def _cube_ready(self) -> bool:
+        assert self.cube is not None
+        url = f"http://{self.cube.host}:{self.cube.port}/readyz"
+        return httpx.get(url, timeout=2).status_code == 200
 
     # -- what others see ----------------------------------------------------------------------
     def ports(self) -> dict[tuple[str, str], int]:
@@ -151,10 +130,9 @@ class DataPlatform:
         if self.s3:
             ports[("seaweedfs", "s3")] = self.s3.s3_port
         if self.catalog:
-            ports[("polaris", "http")] = self.catalog.http_port
-            ports[("polaris", "management")] = self.catalog.management_port
-        if self.pg:
-            ports[("postgresql", "postgresql")] = self.pg.port
+            # the stand-in serves the REST API and its health on one port
+            ports[("polaris", "http")] = self.catalog.port
+            ports[("polaris", "management")] = self.catalog.port
         if self.cube:
             ports[("cube", "http")] = self.cube.port
         return ports
@@ -166,23 +144,18 @@ class DataPlatform:
             env["AWS_ACCESS_KEY_ID"] = self.s3.credentials.access_key_id
             env["AWS_SECRET_ACCESS_KEY"] = self.s3.credentials.secret_access_key
             env["AWS_REGION"] = seaweedfs.REGION
-        if self.principals:
-            env["POLARIS_CLIENT_ID"] = self.principals.tests.client_id
-            env["POLARIS_CLIENT_SECRET"] = self.principals.tests.client_secret
-            env["POLARIS_NO_GRANTS_CLIENT_ID"] = self.principals.no_grants.client_id
-            env["POLARIS_NO_GRANTS_CLIENT_SECRET"] = self.principals.no_grants.client_secret
-            env["POLARIS_CATALOG"] = polaris.CATALOG
+        if self.catalog:
+            env.update(self.catalog.test_env())
         if self.cube:
             env["CUBE_API_SECRET"] = self.cube.api_secret
         return env
 
     def code_location_env(self) -> dict[str, str]:
         """What the demo code location needs to publish (``floe_demo.catalog``)."""
-        if self.catalog is None or self.principals is None or self.s3 is None:
+        if self.catalog is None or self.s3 is None:
             return {}
         return {
-            "FLOE_ICEBERG_URI": f"{self.catalog.url}/api/catalog",
-            "FLOE_ICEBERG_CREDENTIAL": self.principals.pipeline.credential,
+            "FLOE_ICEBERG_URI": self.catalog.uri,
             "FLOE_ICEBERG_WAREHOUSE": polaris.CATALOG,
             "FLOE_S3_ENDPOINT": self.s3.endpoint,
             "AWS_ACCESS_KEY_ID": self.s3.credentials.access_key_id,

@@ -1,72 +1,42 @@
-"""Apache Polaris as a local JVM process, and its bootstrap (adapter over the Polaris build).
+"""The contract's ``polaris`` service on the local backend: Iceberg's REST catalog server.
 
-PLACEHOLDER until the Polaris build (branch i11a) is merged: the launch command, its
-environment and the bootstrap call are wired here and only here.
+Polaris itself cannot be assembled from the Maven repository reachable here (docs/catalog.md),
+so the local full profile serves the ``polaris`` contract entry with Apache Iceberg's
+``RESTCatalogServer`` (``floe_testing.local.catalog``): the same Iceberg REST API, data on
+SeaweedFS, a SQLite metastore file; no OAuth, principals or grants. The tests that need those
+carry the ``polaris_only`` marker and are deselected here (they run on kind and cluster).
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-REALM = "POLARIS"
+from floe_testing.local.catalog import RestCatalogLaunch, S3Store, rest_catalog_launch
+
 CATALOG = "floe"
+# what the suite must leave out against the stand-in (see the module docstring)
+DESELECT_MARKER = "polaris_only"
+AUTH_ENV = "FLOE_TEST_CATALOG_AUTH"
+API_PATH_ENV = "POLARIS_API_PATH"
 
 
 @dataclass(frozen=True)
-class PrincipalCredentials:
-    client_id: str
-    client_secret: str
+class CatalogStandIn:
+    launch: RestCatalogLaunch
 
     @property
-    def credential(self) -> str:
-        return f"{self.client_id}:{self.client_secret}"
-
-
-@dataclass(frozen=True)
-class Principals:
-    """What the bootstrap hands out: the pipeline's, the tests' and a principal with no grants."""
-
-    pipeline: PrincipalCredentials
-    tests: PrincipalCredentials
-    no_grants: PrincipalCredentials
-
-
-@dataclass(frozen=True)
-class PolarisLayout:
-    root: Path
-    http_port: int
-    management_port: int
-    jdbc_url: str
-    jdbc_user: str
-    jdbc_password: str
-    root_credentials: PrincipalCredentials
-    host: str = "127.0.0.1"
-
-    @classmethod
-    def create(
-        cls, root: Path, ports: tuple[int, int], jdbc: tuple[str, str, str]
-    ) -> PolarisLayout:
-        root_credentials = PrincipalCredentials("root", secrets.token_urlsafe(24))
-        return cls(root, ports[0], ports[1], *jdbc, root_credentials)
+    def port(self) -> int:
+        return self.launch.port
 
     @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.http_port}"
+    def uri(self) -> str:
+        return self.launch.uri
 
-    @property
-    def management_url(self) -> str:
-        return f"http://{self.host}:{self.management_port}"
-
-
-def ensure_built(project_root: Path) -> Path:
-    raise NotImplementedError("Polaris build: waiting for branch i11a")
+    def test_env(self) -> dict[str, str]:
+        """How tests reach it: the REST API at the server's root, no credentials."""
+        return {API_PATH_ENV: "", AUTH_ENV: "none", "POLARIS_CATALOG": CATALOG}
 
 
-def command(layout: PolarisLayout, build: Path) -> tuple[list[str], dict[str, str]]:
-    raise NotImplementedError("Polaris build: waiting for branch i11a")
-
-
-def bootstrap(layout: PolarisLayout, s3_endpoint: str, s3_region: str) -> Principals:
-    raise NotImplementedError("Polaris bootstrap: waiting for branch i11a")
+def prepare(root: Path, port: int, s3: S3Store) -> CatalogStandIn:
+    return CatalogStandIn(rest_catalog_launch(port, root, s3))

