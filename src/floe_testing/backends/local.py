@@ -9,6 +9,7 @@ cluster DNS names.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 READY_TIMEOUT = 90.0
 ENDPOINTS_FILE = "endpoints.env"
+TIMINGS_FILE = "platform-start.json"
 EMBEDDED_ENV = "FLOE_TEST_EMBEDDED"
 DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
@@ -141,6 +143,9 @@ class LocalBackend(Backend):
                 {**env, **code_env},
                 plan.project.root,
             )
+            if self.data is not None:
+                self.data.await_independent()
+                ui.step(f"data services ready: {self._timings()}")
             self._await_dagster(layout)
         except BaseException as exc:
             open_gate(self.gate, f"start-up failed: {exc}")
@@ -148,10 +153,16 @@ class LocalBackend(Backend):
         # the gate's environment was fixed at pytest's start: hand over what start-up learned
         self._write_endpoints(plan, self.workdir / ENDPOINTS_FILE)
         open_gate(self.gate)
-        ui.step(
-            f"platform ready in {time.perf_counter() - start:.1f}s: "
-            f"dagster http://{layout.host}:{webserver_port}"
-        )
+        ready = time.perf_counter() - start
+        self._write_timings(plan, ready)
+        ui.step(f"platform ready in {ready:.1f}s: dagster http://{layout.host}:{webserver_port}")
+
+    def _write_timings(self, plan: RunPlan, ready: float) -> None:
+        """``platform-start.json``: seconds from start until each service was healthy."""
+        timings = dict(self.data.timings) if self.data is not None else {}
+        timings["dagster (all three, code location loaded)"] = round(ready, 2)
+        plan.results_dir.mkdir(parents=True, exist_ok=True)
+        (plan.results_dir / TIMINGS_FILE).write_text(json.dumps(timings, indent=2) + "\n")
 
     def _start_data_services(self, plan: RunPlan, ui: Ui, env: dict[str, str]) -> dict[str, str]:
         """Start the full profile's data services; the code location's environment for them."""
@@ -165,9 +176,12 @@ class LocalBackend(Backend):
             self.workdir, plan.project.root, self.supervisor, self._await, tuple(plan.services)
         )
         self.data.start(env)
-        timings = ", ".join(f"{name} {took:.1f}s" for name, took in self.data.timings.items())
-        ui.step(f"data services ready: {timings}")
+        ui.step(f"ready: {self._timings()}")
         return self.data.code_location_env()
+
+    def _timings(self) -> str:
+        timings = self.data.timings if self.data is not None else {}
+        return ", ".join(f"{name} {took:.1f}s" for name, took in timings.items())
 
     def _await_dagster(self, layout: dagster.DagsterLayout) -> None:
         from floe_testing.clients.dagster import DagsterClient

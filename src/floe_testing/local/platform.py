@@ -45,6 +45,7 @@ class DataPlatform:
     wait: Await
     services: tuple[Service, ...]
     timings: dict[str, float] = field(default_factory=dict)
+    started: float = 0.0
     s3: seaweedfs.SeaweedLayout | None = None
     catalog: polaris.CatalogStandIn | None = None
     cube: cube.CubeLayout | None = None
@@ -59,7 +60,7 @@ class DataPlatform:
 
     # -- start ----------------------------------------------------------------------------
     def start(self, env: Mapping[str, str]) -> None:
-        """Start every data service of the profile and return once all are healthy.
+        """Start every data service; return once those the code location needs are healthy.
 
         Processes are started from this (the main) thread only: PDEATHSIG follows the thread
         that forked a child, so a child started from a worker thread would die with it.
@@ -74,8 +75,12 @@ class DataPlatform:
         if "polaris" in self.names:
             self.launch_catalog()
             self._awaited("catalog", started, self._catalog_ready)
+        self.started = started
+
+    def await_independent(self) -> None:
+        """Wait for what nothing else depends on (Cube), after the dependents were started."""
         if self.cube is not None:
-            self._awaited("cube", started, self._cube_ready)
+            self._awaited("cube", self.started, self._cube_ready)
 
     def _awaited(self, name: str, since: float, ready: Callable[[], bool]) -> None:
         self.wait(f"{name} to report healthy", ready)
