@@ -70,7 +70,7 @@ def from_environment() -> IcebergCatalog:
         uri=dg.EnvVar(URI_ENV),
         warehouse=dg.EnvVar("FLOE_ICEBERG_WAREHOUSE"),
         **(
-            {"credential": dg.EnvVar(CREDENTIAL_ENV)}  # type: ignore[dict-item]
+            {"credential": dg.EnvVar(CREDENTIAL_ENV)}
             if os.environ.get(CREDENTIAL_ENV)
             else {}
         ),
