@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyarrow.fs as pafs
 import pytest
 
@@ -93,3 +94,15 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Store]:
     finally:
         supervisor.stop_all(grace=5.0)
         shutil.rmtree(root / "data", ignore_errors=True)
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path) -> Iterator[ProcessSupervisor]:
+    """Processes of one test, ended by process group afterwards; a survivor fails the test."""
+    supervisor = ProcessSupervisor(tmp_path / "logs")
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop_all(grace=10.0)
+        survivors = [p.pid for p in supervisor.processes if psutil.pid_exists(p.pid)]
+        assert not survivors, f"catalog processes survived: {survivors}"
