@@ -25,7 +25,6 @@ namespace): Services are named exactly by their key in .Values.services (the con
   "cube" "semantic-layer"
   "cube-refresh-worker" "refresh-worker"
   "cubestore" "cache"
-  "minio-bucket" "bootstrap"
   "polaris-bootstrap" "bootstrap"
 -}}
 {{- index $roles . | default "platform" -}}

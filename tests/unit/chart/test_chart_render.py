@@ -95,7 +95,6 @@ def test_full_renders_polaris_minio_cube_and_their_bootstrap(values_file: str) -
         ("Service", "cube"),
         ("Deployment", "cube"),
         ("Deployment", "cube-refresh-worker"),
-        ("Job", "minio-bucket"),
         ("Job", "polaris-bootstrap"),
     ]:
         assert result.get(kind, name) is not None, f"{kind}/{name} missing"
@@ -113,25 +112,45 @@ def test_seed_flag_minimal_true_is_the_minimal_profile() -> None:
     assert shape(by_flag.manifests) == shape(by_profile.manifests)
 
 
-def test_bootstrap_hooks_run_bucket_first_and_tolerate_existing_state() -> None:
+def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> None:
     result = rendered("full")
-    bucket, catalog = result.get("Job", "minio-bucket"), result.get("Job", "polaris-bootstrap")
-    assert bucket is not None
-    assert catalog is not None
-    weights = [int(j["metadata"]["annotations"]["helm.sh/hook-weight"]) for j in (bucket, catalog)]
-    assert weights[0] < weights[1]
-    for job in (bucket, catalog):
-        annotations = job["metadata"]["annotations"]
-        assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
-        assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
-        assert job["spec"]["activeDeadlineSeconds"] > 0
-    bucket_script = bucket["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "mb --ignore-existing" in bucket_script
-    assert "until mc alias set" in bucket_script
-    catalog_script = catalog["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "/q/health/ready" in catalog_script  # waits for Polaris
-    assert '"$code" = 404' in catalog_script
-    assert "201|409" in catalog_script
+    assert result.get("Job", "minio-bucket") is None  # the bootstrap makes the bucket
+    job = result.get("Job", "polaris-bootstrap")
+    assert job is not None
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
+    assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    assert job["spec"]["activeDeadlineSeconds"] > 0
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    platform = result.get("Deployment", "dagster-user-code")
+    assert platform is not None
+    assert container["image"] == platform["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert container["command"][:3] == ["floe-test", "bootstrap", "catalog"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["FLOE_CATALOG_URI"]["value"] == "http://polaris:8181/api/catalog"
+    assert env["POLARIS_MANAGEMENT_URI"]["value"] == "http://polaris:8181/api/management/v1"
+    assert env["FLOE_S3_BUCKET"]["value"] == "floe"
+    assert env["FLOE_CATALOG_NAMESPACES"]["value"] == "floe_demo"
+    secrets = {
+        name: (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+        for name, e in env.items()
+        if "valueFrom" in e
+    }
+    assert secrets["POLARIS_PIPELINE_CLIENT_SECRET"] == (
+        "polaris-pipeline-credentials",
+        "client-secret",
+    )
+    assert secrets["POLARIS_DENIED_CLIENT_ID"] == ("polaris-denied-credentials", "client-id")
+    assert secrets["AWS_SECRET_ACCESS_KEY"] == ("minio-credentials", "root-password")
+    # the settings the bootstrap reads are exactly what the hook sets
+    from floe_testing.bootstrap.settings import settings_from_env
+
+    plain = {name: e.get("value", f"<{name}>") for name, e in env.items()}
+    settings = settings_from_env(plain)
+    assert settings.polaris is not None
+    assert settings.polaris.denied is not None
+    assert settings.location == "s3://floe/warehouse"
 
 
 def test_user_code_serves_the_demo_with_duckdb_on_a_volume() -> None:
