@@ -245,6 +245,6 @@ def bootstrap_realm(admin: PolarisAdmin, settings: CatalogBootstrap) -> list[Ste
         )
     )
     steps += admin.ensure_catalog_grants(catalog, realm.pipeline_catalog_role, PIPELINE_PRIVILEGES)
-    if realm.denied is not None:
-        steps += admin.ensure_principal(realm.denied_principal, realm.denied)
+    if realm.no_grants is not None:
+        steps += admin.ensure_principal(realm.no_grants_principal, realm.no_grants)
     return steps

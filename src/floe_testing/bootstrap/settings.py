@@ -25,7 +25,7 @@ ACCESS_KEY_ENV = "AWS_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "AWS_SECRET_ACCESS_KEY"  # noqa: S105 - a variable name
 ROOT_CREDENTIALS_ENV = ("POLARIS_CLIENT_ID", "POLARIS_CLIENT_SECRET")
 PIPELINE_CREDENTIALS_ENV = ("POLARIS_PIPELINE_CLIENT_ID", "POLARIS_PIPELINE_CLIENT_SECRET")
-DENIED_CREDENTIALS_ENV = ("POLARIS_DENIED_CLIENT_ID", "POLARIS_DENIED_CLIENT_SECRET")
+NO_GRANTS_CREDENTIALS_ENV = ("POLARIS_NO_GRANTS_CLIENT_ID", "POLARIS_NO_GRANTS_CLIENT_SECRET")
 
 DEFAULT_CATALOG = "floe"
 DEFAULT_NAMESPACES = ("floe_demo",)
@@ -48,12 +48,12 @@ class PolarisRealm:
     management_uri: str
     root: Credentials
     pipeline: Credentials
-    denied: Credentials | None = None
+    no_grants: Credentials | None = None
     realm: str | None = None
     pipeline_principal: str = "floe-pipeline"
     pipeline_principal_role: str = "floe_pipeline"
     pipeline_catalog_role: str = "floe_pipeline_rw"
-    denied_principal: str = "floe-no-grants"
+    no_grants_principal: str = "floe-no-grants"
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,14 @@ def _polaris(env: Mapping[str, str]) -> PolarisRealm | None:
     management = env.get(MANAGEMENT_URI_ENV)
     if not management:
         return None
-    denied = None
-    if any(env.get(name) for name in DENIED_CREDENTIALS_ENV):
-        denied = _credentials(env, DENIED_CREDENTIALS_ENV)
+    no_grants = None
+    if any(env.get(name) for name in NO_GRANTS_CREDENTIALS_ENV):
+        no_grants = _credentials(env, NO_GRANTS_CREDENTIALS_ENV)
     return PolarisRealm(
         management_uri=management.rstrip("/"),
         root=_credentials(env, ROOT_CREDENTIALS_ENV),
         pipeline=_credentials(env, PIPELINE_CREDENTIALS_ENV),
-        denied=denied,
+        no_grants=no_grants,
         realm=env.get(REALM_ENV) or None,
     )
 

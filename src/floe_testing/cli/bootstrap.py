@@ -38,7 +38,7 @@ def catalog(
       POLARIS_CATALOG           catalog name (default floe); POLARIS_REALM (optional)
       POLARIS_CLIENT_ID/SECRET  the root principal
       POLARIS_PIPELINE_CLIENT_ID/SECRET  the pipeline's principal (gets its grants)
-      POLARIS_DENIED_CLIENT_ID/SECRET    a principal without grants (optional)
+      POLARIS_NO_GRANTS_CLIENT_ID/SECRET    a principal without grants (optional)
 
     Rerunning changes nothing. Exit codes: 0 done, 2 a variable is missing, 3 a service failed.
 

@@ -22,7 +22,7 @@ REALM = PolarisRealm(
     management_uri=f"{BASE}/api/management/v1",
     root=Credentials("root-id", "root-secret-do-not-log"),
     pipeline=Credentials("pipeline-id", "pipeline-secret-do-not-log"),
-    denied=Credentials("denied-id", "denied-secret-do-not-log"),
+    no_grants=Credentials("no-grants-id", "no-grants-secret-do-not-log"),
 )
 SETTINGS = CatalogBootstrap(
     catalog_uri=f"{BASE}/api/catalog",
@@ -103,7 +103,7 @@ FIRST_RUN_WRITES = [
     (
         "POST",
         f"{MGMT}/principals/floe-no-grants/reset",
-        {"clientId": "denied-id", "clientSecret": "denied-secret-do-not-log"},
+        {"clientId": "no-grants-id", "clientSecret": "no-grants-secret-do-not-log"},
     ),
 ]
 
@@ -143,7 +143,7 @@ def test_the_realm_it_leaves_matches_the_contract(
     assert "TABLE_WRITE_DATA" in polaris.grants[("floe", "floe_pipeline_rw")]
     assert polaris.role_catalog_roles[("service_admin", "floe")] == {"catalog_admin"}
     # the principal for the deny scenario exists and holds nothing
-    assert polaris.principals["floe-no-grants"] == ("denied-id", "denied-secret-do-not-log")
+    assert polaris.principals["floe-no-grants"] == ("no-grants-id", "no-grants-secret-do-not-log")
     assert not polaris.assigned.get("floe-no-grants")
 
 
@@ -218,5 +218,5 @@ def test_realm_header_is_sent_when_configured(polaris: FakePolaris) -> None:
 def test_no_secret_in_any_step_text(polaris: FakePolaris, admin: PolarisAdmin) -> None:
     steps = bootstrap_realm(admin, SETTINGS)
     text = "\n".join(map(str, steps)) + repr(SETTINGS)
-    for secret in ("root-secret", "pipeline-secret", "denied-secret", "s3-secret"):
+    for secret in ("root-secret", "pipeline-secret", "no-grants-secret", "s3-secret"):
         assert secret not in text

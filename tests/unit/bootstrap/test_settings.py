@@ -35,7 +35,7 @@ def test_polaris_mode_is_chosen_by_the_management_uri() -> None:
     settings = settings_from_env(env)
     assert settings.polaris is not None
     assert settings.polaris.management_uri == "http://polaris:8181/api/management/v1"
-    assert settings.polaris.denied is None
+    assert settings.polaris.no_grants is None
     assert settings.namespaces == ("floe_demo", "floe_e2e")
 
 

@@ -141,7 +141,7 @@ def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> N
         "polaris-pipeline-credentials",
         "client-secret",
     )
-    assert secrets["POLARIS_DENIED_CLIENT_ID"] == ("polaris-denied-credentials", "client-id")
+    assert secrets["POLARIS_NO_GRANTS_CLIENT_ID"] == ("polaris-no-grants-credentials", "client-id")
     assert secrets["AWS_SECRET_ACCESS_KEY"] == ("minio-credentials", "root-password")
     # the settings the bootstrap reads are exactly what the hook sets
     from floe_testing.bootstrap.settings import settings_from_env
@@ -149,7 +149,7 @@ def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> N
     plain = {name: e.get("value", f"<{name}>") for name, e in env.items()}
     settings = settings_from_env(plain)
     assert settings.polaris is not None
-    assert settings.polaris.denied is not None
+    assert settings.polaris.no_grants is not None
     assert settings.location == "s3://floe/warehouse"
 
 
