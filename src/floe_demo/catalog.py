@@ -69,11 +69,7 @@ def from_environment() -> IcebergCatalog:
     return IcebergCatalog(
         uri=dg.EnvVar(URI_ENV),
         warehouse=dg.EnvVar("FLOE_ICEBERG_WAREHOUSE"),
-        **(
-            {"credential": dg.EnvVar(CREDENTIAL_ENV)}
-            if os.environ.get(CREDENTIAL_ENV)
-            else {}
-        ),
+        **({"credential": dg.EnvVar(CREDENTIAL_ENV)} if os.environ.get(CREDENTIAL_ENV) else {}),
         s3_endpoint=dg.EnvVar("FLOE_S3_ENDPOINT"),
         s3_access_key_id=dg.EnvVar("AWS_ACCESS_KEY_ID"),
         s3_secret_access_key=dg.EnvVar("AWS_SECRET_ACCESS_KEY"),

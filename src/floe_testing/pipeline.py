@@ -28,11 +28,6 @@ from floe_testing.report.junit import read_totals
 from floe_testing.report.summary import RunSummary, print_summary
 from floe_testing.ui import Ui
 
-# pytest's own exit statuses (pytest.ExitCode) mapped to floe-test's
-_PYTEST_OK, _PYTEST_FAILED, _PYTEST_INTERRUPTED, _PYTEST_INTERNAL, _PYTEST_USAGE, _PYTEST_EMPTY = (
-    range(6)
-)
-
 
 class PhaseTimer:
     def __init__(self) -> None:
@@ -65,16 +60,18 @@ def _signals(handler: Callable[[int, FrameType | None], Any]) -> Iterator[None]:
 
 def verdict_of(exit_status: int, plan: RunPlan) -> tuple[int, str, str]:
     """floe-test exit code, verdict and message from pytest's exit status."""
-    if exit_status == _PYTEST_OK:
+    import pytest  # here, not at the top: importing pytest takes ~0.3 s
+
+    if exit_status == pytest.ExitCode.OK:
         return EXIT_PASSED, "all tests passed", ""
-    if exit_status == _PYTEST_FAILED:
+    if exit_status == pytest.ExitCode.TESTS_FAILED:
         return EXIT_TESTS_FAILED, "tests failed", ""
-    if exit_status == _PYTEST_INTERRUPTED:
+    if exit_status == pytest.ExitCode.INTERRUPTED:
         # our own interruptions raise Interrupted; this is pytest stopping on collection errors
         return EXIT_TESTS_FAILED, "tests failed", "pytest stopped early: errors during collection"
-    if exit_status == _PYTEST_USAGE:
+    if exit_status == pytest.ExitCode.USAGE_ERROR:
         return EXIT_USAGE, "pytest rejected its arguments", "check the arguments after --"
-    if exit_status == _PYTEST_EMPTY:
+    if exit_status == pytest.ExitCode.NO_TESTS_COLLECTED:
         return (
             EXIT_USAGE,
             "no tests collected",

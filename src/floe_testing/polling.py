@@ -13,9 +13,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import NoReturn, TypeVar, cast
 
 import httpx
+import tenacity
 
 T = TypeVar("T")
 
@@ -64,29 +66,50 @@ def wait_for(
     others propagate at once (a bug in the condition should not look like a slow platform).
     ``backoff`` > 1 multiplies the interval after each attempt, up to ``max_interval``.
     ``clock`` and ``sleep`` exist so the schedule itself can be tested without waiting.
+
+    tenacity runs the attempts; the deadline is kept on ``clock`` here (tenacity's own stop
+    conditions read ``time.monotonic``), and the last pause is cut so it ends at the deadline.
     """
     if timeout <= 0 or interval <= 0 or backoff < 1:
         raise ValueError("timeout and interval must be > 0 and backoff >= 1")
     deadline = clock() + timeout
-    last_value: object = None
-    last_error: BaseException | None = None
-    pause = interval
-    attempts = 0
-    while True:
-        attempts += 1
+    seen = _Observed()
+
+    def accepted(value: T | None) -> bool:
+        return value is not None and (until(value) if until is not None else bool(value))
+
+    def attempt() -> T | None:
         try:
             value = condition()
         except retry_on as exc:
-            last_error = exc
-        else:
-            if value is not None and (until(value) if until is not None else bool(value)):
-                return value
-            last_value, last_error = value, None
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeout(description, timeout, last_value, last_error, attempts)
-        sleep(min(pause, remaining))
-        pause = min(max(pause * backoff, interval), max(max_interval, interval))
+            seen.error = exc
+            raise
+        seen.value, seen.error = value, None
+        return value
+
+    def timed_out(state: tenacity.RetryCallState) -> NoReturn:
+        raise WaitTimeout(description, timeout, seen.value, seen.error, state.attempt_number)
+
+    schedule = tenacity.wait_exponential(
+        multiplier=interval, exp_base=backoff, max=max(max_interval, interval)
+    )
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(retry_on)
+        | tenacity.retry_if_result(lambda value: not accepted(value)),
+        stop=lambda _state: clock() >= deadline,
+        wait=lambda state: min(schedule(state), deadline - clock()),
+        sleep=sleep,
+        retry_error_callback=timed_out,
+    )
+    return cast("T", retrying(attempt))
+
+
+@dataclass
+class _Observed:
+    """The last value the condition returned and the error of the last attempt, if it raised."""
+
+    value: object = None
+    error: BaseException | None = None
 
 
 def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:

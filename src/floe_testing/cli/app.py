@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from floe_testing.errors import EXIT_USAGE, FloeTestError
+from floe_testing.errors import EXIT_INTERRUPTED, FloeTestError
 
 app = typer.Typer(
     name="floe-test",
@@ -28,7 +28,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain click help: rendering with Rich costs ~0.2 s of start-up
 )
 
-_COMMAND_MODULES = ("run", "tiers", "manifest", "chart", "cluster", "requirements")
+_COMMAND_MODULES = ("run", "tiers", "manifest", "chart", "cluster", "requirements", "bootstrap")
 
 
 @app.callback()
@@ -55,7 +55,8 @@ for _name in _COMMAND_MODULES:
 def main() -> None:
     """Entry point: user-actionable errors print their next step and exit with their code."""
     try:
-        # without standalone mode click returns the code of typer.Exit instead of exiting
+        # without standalone mode click returns the code of typer.Exit instead of exiting, and
+        # a Ctrl-C while it parses arrives as that code (130)
         status = app(standalone_mode=False)
     except FloeTestError as exc:
         from floe_testing.ui import Ui
@@ -67,13 +68,10 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:
-        import click
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # click's usage errors: unknown option, bad value, ...
+        from floe_testing.cli.usage import report_usage_error
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code if exc.exit_code else EXIT_USAGE)
-        raise
+        sys.exit(report_usage_error(exc, app, sys.argv[1:]))
     sys.exit(status if isinstance(status, int) else 0)

@@ -90,9 +90,9 @@ def requirements(
     if as_json:
         typer.echo(json.dumps({**report.to_json(), "violations": failures}, indent=2))
     else:
-        from rich.console import Console
+        from floe_testing.ui import make_console
 
-        _render(report, failures, gate, Console())
+        _render(report, failures, gate, make_console())
     if gate and failures:
         raise typer.Exit(EXIT_TESTS_FAILED)
 
@@ -115,6 +115,8 @@ def _targets(paths: list[Path] | None, root: Path, tier_paths: list[str]) -> lis
 def _render(report: TraceabilityReport, failures: list[str], gate: bool, console: Console) -> None:
     from rich.table import Table
 
+    from floe_testing.ui import print_table
+
     covered = sum(c.covered for c in report.coverage)
     table = Table(
         title=f"requirements: {covered}/{len(report.coverage)} covered "
@@ -127,7 +129,7 @@ def _render(report: TraceabilityReport, failures: list[str], gate: bool, console
         table.add_row(
             entry.requirement.id, entry.requirement.tier or "", count, entry.requirement.title
         )
-    console.print(table)
+    print_table(console, table)
     if report.uncovered:
         console.print(
             "[yellow]requirements without tests:[/] " + ", ".join(r.id for r in report.uncovered)

@@ -10,15 +10,15 @@ def tiers() -> None:
 
     Example: floe-test tiers
     """
-    from rich.console import Console
     from rich.table import Table
 
     from floe_testing.backends import availability
     from floe_testing.config import BACKEND_NAMES, load_project
+    from floe_testing.ui import make_console, print_table
 
     project = load_project()
     config = project.config
-    console = Console()
+    console = make_console()
 
     table = Table(title=f"tiers ({project.config_file})")
     for column in ("tier", "suite", "profile", "backends", "timeout", "shards", "CI budget"):
@@ -34,22 +34,22 @@ def tiers() -> None:
             str(tier.shards),
             budget,
         )
-    console.print(table)
+    print_table(console, table)
 
     table = Table(title="profiles and the service contract")
     for column in ("profile", "service", "ports", "env tests read", "local backend"):
         table.add_column(column)
     for profile in config.profiles.values():
         for index, service in enumerate(config.profile_services(profile.name)):
-            ports = ", ".join(f"{p.name}:{p.port}" for p in service.ports)
-            env = ", ".join(
+            ports = "\n".join(f"{p.name}:{p.port}" for p in service.ports)
+            env = "\n".join(  # one name a line: the table stays narrow enough for a CI log
                 [e for e in (service.host_env, *(p.env for p in service.ports)) if e]
                 + [s.env + " (secret)" for s in service.secrets]
             )
             table.add_row(
                 profile.name if index == 0 else "", service.name, ports, env, service.local.value
             )
-    console.print(table)
+    print_table(console, table)
 
     table = Table(title="backends on this machine")
     table.add_column("backend")
@@ -58,7 +58,7 @@ def tiers() -> None:
     for name in BACKEND_NAMES:
         state = availability(name)
         table.add_row(name, "[green]yes[/]" if state.usable else "[red]no[/]", state.reason)
-    console.print(table)
+    print_table(console, table)
 
 
 def register(app: typer.Typer) -> None:

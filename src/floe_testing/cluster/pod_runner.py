@@ -24,12 +24,14 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+import pytest
+
 from floe_testing.cluster import frames, shard_plugin
 from floe_testing.cluster.junit_build import build_from_journal, durations_from_journal, totals_of
 
 ENV_TERMINATION_LOG = "FLOE_TERMINATION_LOG"
 ENV_INDEX = "JOB_COMPLETION_INDEX"
-_PYTEST_STATUSES = range(6)
+_PYTEST_STATUSES = frozenset(code.value for code in pytest.ExitCode)  # any other: pytest died
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -15,9 +15,6 @@ from typing import Any
 from floe_testing.cluster import frames
 from floe_testing.errors import InfrastructureError
 
-# pytest exit statuses
-_OK, _FAILED, _INTERRUPTED, _INTERNAL, _USAGE, _EMPTY = range(6)
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -49,16 +46,26 @@ def decode_shard(
 def verdict(results: list[frames.ShardResult]) -> Verdict:
     """One pytest-style status for all shards: a crash or failure anywhere fails the run;
     a shard that got no tests (more shards than tests) does not count as 'no tests'."""
+    import pytest  # here, not at the top: importing pytest takes ~0.3 s
+
     statuses = [r.exit_status for r in results]
     details = [f"shard {r.shard}: {r.detail}" for r in results if r.crashed and r.detail]
     if any(r.crashed for r in results):
-        return Verdict(_FAILED, "; ".join(details) + "; partial results kept")
-    for worst in (_INTERNAL, _USAGE, _INTERRUPTED, _FAILED):
+        return Verdict(
+            pytest.ExitCode.TESTS_FAILED.value, "; ".join(details) + "; partial results kept"
+        )
+    worst_first = (
+        pytest.ExitCode.INTERNAL_ERROR,
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.INTERRUPTED,
+        pytest.ExitCode.TESTS_FAILED,
+    )
+    for worst in worst_first:
         if worst in statuses:
-            return Verdict(worst, "")
-    if all(s == _EMPTY for s in statuses):
-        return Verdict(_EMPTY, "")
-    return Verdict(_OK, "")
+            return Verdict(worst.value, "")
+    if all(s == pytest.ExitCode.NO_TESTS_COLLECTED for s in statuses):
+        return Verdict(pytest.ExitCode.NO_TESTS_COLLECTED.value, "")
+    return Verdict(pytest.ExitCode.OK.value, "")
 
 
 def write(results: list[frames.ShardResult], results_dir: Path, junit_path: Path) -> Verdict:

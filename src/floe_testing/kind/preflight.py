@@ -9,7 +9,6 @@ its resources. Missing tools, a stopped daemon or too little memory are usage er
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from importlib.util import find_spec
 
@@ -32,26 +31,15 @@ HELM_INSTALL_HINT = (
     "helm-python-sdk is available"
 )
 
-_QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_FACTOR = {
-    None: 1,
-    "k": 1000,
-    "M": 1000**2,
-    "G": 1000**3,
-    "T": 1000**4,
-    "Ki": 1024,
-    "Mi": 1024**2,
-    "Gi": 1024**3,
-    "Ti": 1024**4,
-}
-
 
 def memory_bytes(quantity: str) -> int:
     """A Kubernetes memory quantity (``512Mi``, ``1Gi``, ``1G``) in bytes."""
-    match = _QUANTITY.match(quantity)
-    if not match:
-        raise ValueError(f"not a memory quantity: {quantity!r}")
-    return int(float(match.group(1)) * _FACTOR[match.group(2)])
+    from floe_testing.chart.security import parse_quantity
+
+    try:
+        return int(parse_quantity(quantity))
+    except ValueError:
+        raise ValueError(f"not a memory quantity: {quantity!r}") from None
 
 
 def required_memory(plan: RunPlan) -> int:

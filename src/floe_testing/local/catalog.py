@@ -12,8 +12,8 @@ start, so the S3 secret is never a catalog property: the AWS SDK's default chain
 ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` instead. The metastore is Iceberg's
 ``JdbcCatalog`` on a SQLite *file* in the state dir, so a restarted server keeps its tables.
 
-This module only builds the launch (argv and env) and answers readiness; the backend's
-``ProcessSupervisor`` starts and ends the process.
+This module builds the launch (argv and env), answers readiness and starts the server under
+the backend's ``ProcessSupervisor``, which ends it by process group.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from floe_testing.errors import InfrastructureError
+from floe_testing.local.processes import ManagedProcess, ProcessSupervisor
 from floe_testing.pins import pin
 from floe_testing.polling import WaitTimeout, wait_for
 
@@ -186,3 +187,17 @@ def wait_catalog_ready(
             )
         except WaitTimeout as exc:
             raise InfrastructureError(str(exc), "read the catalog's log") from exc
+
+
+def start_rest_catalog(
+    supervisor: ProcessSupervisor, launch: RestCatalogLaunch, *, timeout: float = 60.0
+) -> ManagedProcess:
+    """Start the server under ``supervisor`` and return once ``GET /v1/config`` answers."""
+    process = supervisor.start("iceberg-rest", launch.argv, launch.env, cwd=launch.state_dir)
+    try:
+        wait_catalog_ready(launch.uri, timeout=timeout, alive=process.alive)
+    except InfrastructureError as exc:
+        raise InfrastructureError(
+            f"{exc.message}\n{process.log_tail()}", f"read {process.log_path}"
+        ) from exc
+    return process

@@ -75,7 +75,27 @@ class DataPlatform:
         if "polaris" in self.names:
             self.launch_catalog()
             self._awaited("catalog", started, self._catalog_ready)
+            self.bootstrap()
+            self.timings["bootstrap"] = round(time.perf_counter() - started, 2)
         self.started = started
+
+    def bootstrap(self) -> None:
+        """The same idempotent bootstrap the chart's hook runs (``floe-test bootstrap catalog``)."""
+        from floe_testing.bootstrap.catalog import bootstrap_catalog
+        from floe_testing.bootstrap.settings import CatalogBootstrap
+
+        assert self.catalog is not None
+        assert self.s3 is not None
+        settings = CatalogBootstrap(
+            catalog_uri=self.catalog.uri,
+            s3_endpoint=self.s3.endpoint,
+            bucket=seaweedfs.WAREHOUSE_BUCKET,
+            access_key_id=self.s3.credentials.access_key_id,
+            secret_access_key=self.s3.credentials.secret_access_key,
+            region=seaweedfs.REGION,
+            catalog_name=polaris.CATALOG,
+        )
+        bootstrap_catalog(settings, timeout=30.0)
 
     def await_independent(self) -> None:
         """Wait for what nothing else depends on (Cube), after the dependents were started."""

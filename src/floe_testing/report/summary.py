@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from floe_testing.report.junit import Totals
-from floe_testing.ui import Ui
+from floe_testing.ui import Ui, print_table
 
 
 @dataclass
@@ -53,7 +53,7 @@ def print_summary(ui: Ui, summary: RunSummary) -> None:
     for phase, seconds in summary.timings.items():
         table.add_row(phase, f"{seconds:.2f}")
     table.add_row("[bold]total[/]", f"[bold]{sum(summary.timings.values()):.2f}[/]")
-    ui.console.print(table)
+    print_table(ui.console, table)
     totals = summary.totals
     if totals is not None:
         ui.console.print(

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyarrow.fs as pafs
 import pytest
 
@@ -63,6 +64,7 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Store]:
         f"-master.port={master}", f"-master.port.grpc={master_grpc}",
         "-master.volumeSizeLimitMB=64",
         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=0",
+        "-volume.preStopSeconds=0",  # stop at once (default: 10 s of draining heartbeats)
         f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
         "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}",
         "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.config={root / 's3.json'}",
@@ -93,3 +95,15 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Store]:
     finally:
         supervisor.stop_all(grace=5.0)
         shutil.rmtree(root / "data", ignore_errors=True)
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path) -> Iterator[ProcessSupervisor]:
+    """Processes of one test, ended by process group afterwards; a survivor fails the test."""
+    supervisor = ProcessSupervisor(tmp_path / "logs")
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop_all(grace=10.0)
+        survivors = [p.pid for p in supervisor.processes if psutil.pid_exists(p.pid)]
+        assert not survivors, f"catalog processes survived: {survivors}"

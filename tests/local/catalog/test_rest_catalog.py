@@ -9,7 +9,6 @@ are recorded as JUnit properties, not asserted (speed lives in benchmarks/).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -22,7 +21,7 @@ from floe_testing.local.catalog import (
     RestCatalogLaunch,
     S3Store,
     rest_catalog_launch,
-    wait_catalog_ready,
+    start_rest_catalog,
 )
 from floe_testing.local.processes import ManagedProcess, ProcessSupervisor
 
@@ -33,21 +32,9 @@ def _start(
     supervisor: ProcessSupervisor, launch: RestCatalogLaunch, record: pytest.RecordProperty
 ) -> ManagedProcess:
     started = time.monotonic()
-    process = supervisor.start("iceberg-rest", launch.argv, launch.env, cwd=launch.state_dir)
-    wait_catalog_ready(launch.uri, timeout=60, alive=process.alive)
+    process = start_rest_catalog(supervisor, launch)
     record("catalog_startup_seconds", f"{time.monotonic() - started:.2f}")
     return process
-
-
-@pytest.fixture
-def supervisor(tmp_path: Path) -> Iterator[ProcessSupervisor]:
-    supervisor = ProcessSupervisor(tmp_path / "logs")
-    try:
-        yield supervisor
-    finally:
-        supervisor.stop_all(grace=10.0)
-        survivors = [p.pid for p in supervisor.processes if psutil.pid_exists(p.pid)]
-        assert not survivors, f"catalog processes survived: {survivors}"
 
 
 def _catalog(launch: RestCatalogLaunch) -> RestCatalog:

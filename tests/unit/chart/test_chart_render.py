@@ -112,22 +112,53 @@ def test_seed_flag_minimal_true_is_the_minimal_profile() -> None:
     assert shape(by_flag.manifests) == shape(by_profile.manifests)
 
 
-def test_object_store_creates_the_bucket_and_bootstrap_tolerates_existing_state() -> None:
+def test_object_store_creates_the_bucket() -> None:
     result = rendered("full")
-    store, catalog = result.get("StatefulSet", "seaweedfs"), result.get("Job", "polaris-bootstrap")
+    store = result.get("StatefulSet", "seaweedfs")
     assert store is not None
-    assert catalog is not None
     store_script = store["spec"]["template"]["spec"]["containers"][0]["command"][-1]
     assert "-bucket=floe" in store_script
     assert "-s3.port.iceberg=0" in store_script  # no second catalog on the side
-    annotations = catalog["metadata"]["annotations"]
+
+
+def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> None:
+    result = rendered("full")
+    job = result.get("Job", "polaris-bootstrap")
+    assert job is not None
+    annotations = job["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
     assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
-    assert catalog["spec"]["activeDeadlineSeconds"] > 0
-    catalog_script = catalog["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "/q/health/ready" in catalog_script  # waits for Polaris
-    assert '"$code" = 404' in catalog_script
-    assert "201|409" in catalog_script
+    assert job["spec"]["activeDeadlineSeconds"] > 0
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    platform = result.get("Deployment", "dagster-user-code")
+    assert platform is not None
+    assert container["image"] == platform["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert container["command"][:3] == ["floe-test", "bootstrap", "catalog"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["FLOE_CATALOG_URI"]["value"] == "http://polaris:8181/api/catalog"
+    assert env["POLARIS_MANAGEMENT_URI"]["value"] == "http://polaris:8181/api/management/v1"
+    assert env["FLOE_S3_BUCKET"]["value"] == "floe"
+    assert env["FLOE_CATALOG_NAMESPACES"]["value"] == "floe_demo"
+    secrets = {
+        name: (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+        for name, e in env.items()
+        if "valueFrom" in e
+    }
+    assert secrets["POLARIS_PIPELINE_CLIENT_SECRET"] == (
+        "polaris-pipeline-credentials",
+        "client-secret",
+    )
+    assert secrets["POLARIS_NO_GRANTS_CLIENT_ID"] == ("polaris-no-grants-credentials", "client-id")
+    assert secrets["AWS_SECRET_ACCESS_KEY"] == ("s3-credentials", "secret-access-key")
+    # the settings the bootstrap reads are exactly what the hook sets
+    from floe_testing.bootstrap.settings import settings_from_env
+
+    plain = {name: e.get("value", f"<{name}>") for name, e in env.items()}
+    settings = settings_from_env(plain)
+    assert settings.polaris is not None
+    assert settings.polaris.no_grants is not None
+    assert settings.location == "s3://floe/warehouse"
 
 
 def test_user_code_serves_the_demo_with_duckdb_on_a_volume() -> None:

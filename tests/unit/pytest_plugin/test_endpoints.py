@@ -46,11 +46,13 @@ def test_unknown_service_lists_the_contract() -> None:
 def test_fixture_secret_variables_are_the_contracts() -> None:
     """A tripwire: the clients read exactly the variables the Job gets from Secrets."""
     config = load_project().config
+    from floe_testing.bootstrap.settings import NO_GRANTS_CREDENTIALS_ENV, PIPELINE_CREDENTIALS_ENV
+
     assert {s.env for s in config.services["polaris"].secrets} == {
         polaris.CLIENT_ID_ENV,
         polaris.CLIENT_SECRET_ENV,
-        polaris.NO_GRANTS_ID_ENV,
-        polaris.NO_GRANTS_SECRET_ENV,
+        *PIPELINE_CREDENTIALS_ENV,  # the pipeline's principal (floe-test bootstrap catalog)
+        *NO_GRANTS_CREDENTIALS_ENV,  # a principal without grants (the deny scenario)
     }
     assert {s.env for s in config.services["cube"].secrets} == {API_SECRET_ENV}
     assert set(polaris.S3_ENV.values()) == {s.env for s in config.services["seaweedfs"].secrets}
