@@ -124,10 +124,14 @@ CHECKS: list[dg.AssetChecksDefinition] = [
 RESOURCES: dict[str, object] = {"duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV))}
 JOBS: list[object] = []
 
+# runs that write the DuckDB file carry this tag; the instance allows one of them at a time
+DUCKDB_WRITER_TAG = {"floe/duckdb": "writer"}
+
 demo_pipeline = dg.define_asset_job(
     "demo_pipeline",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
+    tags=DUCKDB_WRITER_TAG,
     description="Ingest, stage and build the revenue mart (full profile: publish it to "
     "Iceberg and export it for Cube), with every asset check.",
 )
@@ -139,10 +143,10 @@ if catalog.publishing_enabled():
     JOBS.append(
         dg.define_asset_job(
             "publish_mart",
-            selection=dg.AssetSelection.all() - dg.AssetSelection.assets(publish.cube_mart_export),
+            selection=dg.AssetSelection.assets(publish.published_daily_revenue),
             executor_def=dg.in_process_executor,
-            description="Build and publish the mart to a namespace given in the run config "
-            "(Cube's copy untouched).",
+            description="Publish the built mart (read-only) to a namespace given in the run "
+            "config, with its check (Cube's copy untouched).",
         )
     )
 

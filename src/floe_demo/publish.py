@@ -36,10 +36,13 @@ class PublishConfig(dg.Config):
 
 
 def mart_rows(duckdb: DuckDBResource, run_id: str) -> "pa.Table":
+    """The mart's rows, read through a read-only connection: publish-only runs never take
+    DuckDB's write lock, so several may run at once (only the builders are serialized)."""
+    import duckdb as duckdb_module
     import pyarrow as pa
 
-    with duckdb.get_connection() as conn:
-        rows = conn.execute(
+    with duckdb_module.connect(duckdb.database, read_only=True) as conn:
+        rows = conn.sql(
             "SELECT order_date, segment, orders, revenue FROM marts.daily_revenue_by_segment "
             "ORDER BY order_date, segment"
         ).to_arrow_table()

@@ -11,6 +11,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import httpx
+
 from floe_testing import endpoints_file
 from floe_testing.polling import wait_for
 
@@ -46,6 +48,9 @@ def test_full_profile_serves_every_service_then_leaves_no_process(
     env = endpoints_file.read(endpoints)
     for name in ("DAGSTER_PORT", "S3_PORT", "POLARIS_PORT", "CUBE_PORT", "CUBE_API_SECRET"):
         assert env.get(name), name
+    # still serving after floe-test exited: that is what --keep is for
+    cube = f"http://127.0.0.1:{env['CUBE_PORT']}/readyz"
+    wait_for(lambda: httpx.get(cube, timeout=2).status_code == 200, timeout=10, description=cube)
     names = {line.split()[1] for line in local_run.survivors()}
     assert any("weed" in n for n in names), names
     assert any("java" in n for n in names), names

@@ -112,7 +112,8 @@ class LocalBackend(Backend):
         layout = dagster.DagsterLayout(self.workdir, webserver_port, code_port)
         layout.write()
         self.layout = layout
-        self.supervisor = ProcessSupervisor(layout.log_dir)
+        # with --keep the platform must outlive this process: no PDEATHSIG then
+        self.supervisor = ProcessSupervisor(layout.log_dir, die_with_parent=not plan.keep)
         env = {
             **os.environ,
             "DAGSTER_HOME": str(layout.dagster_home),

@@ -75,8 +75,6 @@ class DataPlatform:
         if "polaris" in self.names:
             self.launch_catalog()
             self._awaited("catalog", started, self._catalog_ready)
-            self.bootstrap()
-            self.timings["bootstrap"] = round(time.perf_counter() - started, 2)
         self.started = started
 
     def bootstrap(self) -> None:
@@ -98,7 +96,11 @@ class DataPlatform:
         bootstrap_catalog(settings, timeout=30.0)
 
     def await_independent(self) -> None:
-        """Wait for what nothing else depends on (Cube), after the dependents were started."""
+        """Bootstrap and wait for Cube: nothing started before needs them (the pipeline creates
+        its namespace itself; the bootstrap only makes the state explicit and idempotent)."""
+        if self.catalog is not None:
+            self.bootstrap()
+            self.timings["bootstrap"] = round(time.perf_counter() - self.started, 2)
         if self.cube is not None:
             self._awaited("cube", self.started, self._cube_ready)
 

@@ -54,8 +54,10 @@ class ManagedProcess:
 class ProcessSupervisor:
     """Owns the platform's processes: start, watch, and end them all."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, *, die_with_parent: bool = True) -> None:
+        """``die_with_parent=False`` (``--keep``) lets the processes outlive floe-test."""
         self.log_dir = log_dir
+        self.die_with_parent = die_with_parent
         self.processes: list[ManagedProcess] = []
 
     def start(
@@ -81,7 +83,7 @@ class ProcessSupervisor:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent if self.die_with_parent else None,
             user=run_as[0] if run_as else None,
             group=run_as[1] if run_as else None,
             extra_groups=[] if run_as else None,
