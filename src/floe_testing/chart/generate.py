@@ -21,6 +21,11 @@ END = "# END GENERATED"
 CHART_ONLY_SECRETS = ("postgresql-credentials",)
 
 
+def secret_names(config: FloeTestConfig) -> list[str]:
+    refs = secret_refs(config.services.values())
+    return [*CHART_ONLY_SECRETS, *dict.fromkeys(r.secret for r in refs)]
+
+
 def contract_block(config: FloeTestConfig, pins: dict[str, str]) -> dict[str, object]:
     services = {
         service.name: {"ports": [{"name": p.name, "port": p.port} for p in service.ports]}
@@ -54,6 +59,7 @@ def regenerate(values_text: str, config: FloeTestConfig, pins: dict[str, str]) -
 CUBE_SOURCE = Path("platform") / "cube"
 CUBE_COPY = Path("charts") / "floe-platform" / "files" / "cube"
 VALUES_FILE = Path("charts") / "floe-platform" / "values.yaml"
+SCHEMA_FILE = Path("charts") / "floe-platform" / "values.schema.json"
 
 
 def cube_files(root: Path) -> dict[Path, str]:
@@ -66,7 +72,22 @@ def cube_files(root: Path) -> dict[Path, str]:
 def generated_files(root: Path, config: FloeTestConfig, pins: dict[str, str]) -> dict[Path, str]:
     """Every generated file (path relative to ``root``) with the content it must have."""
     values = (root / VALUES_FILE).read_text(encoding="utf-8")
-    return {VALUES_FILE: regenerate(values, config, pins), **cube_files(root)}
+    return {
+        VALUES_FILE: regenerate(values, config, pins),
+        SCHEMA_FILE: schema_text(root, config),
+        **cube_files(root),
+    }
+
+
+def schema_text(root: Path, config: FloeTestConfig) -> str:
+    """values.schema.json with its contract-derived properties from the typed models."""
+    import json
+
+    from floe_testing.chart.values_schema import contract_schema
+
+    schema = json.loads((root / SCHEMA_FILE).read_text(encoding="utf-8"))
+    schema["properties"].update(contract_schema(config, secret_names(config)))
+    return json.dumps(schema, indent=2) + "\n"
 
 
 def stale(root: Path, config: FloeTestConfig, pins: dict[str, str]) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from floe_testing import pins
@@ -43,3 +44,13 @@ def test_regenerating_replaces_only_the_marked_region() -> None:
     assert out.startswith("before: 1\n")
     assert out.endswith("after: 2\n")
     assert "dagster-webserver" in out
+
+
+def test_schema_rejects_values_outside_the_contract() -> None:
+    from floe_testing.chart import render
+    from floe_testing.errors import UsageError
+
+    with pytest.raises(UsageError, match="services"):
+        render("full", [], ["services.polaris.ports[0].port=70000"])
+    with pytest.raises(UsageError, match="secrets"):
+        render("full", [], ["secrets.not-a-contract-secret.existing=true"])
