@@ -366,12 +366,28 @@ class LocalBackend(Backend):
             "the contract's environment, secrets included.\nUse: set -a; . ./endpoints.env; set +a",
         )
 
+    def _write_stop_script(self, plan: RunPlan) -> Path:
+        """``<results>/<tier>/stop.sh``: SIGTERM every group, wait up to 10 s each, SIGKILL
+        what is left, then remove the working directory (last: SeaweedFS hangs on SIGTERM
+        once its data is gone)."""
+        assert self.supervisor is not None
+        pgids = " ".join(str(pgid) for pgid in self.supervisor.process_groups())
+        script = plan.results_dir / "stop.sh"
+        script.write_text(
+            "#!/bin/sh\n# stops the platform floe-test left running with --keep\n"
+            f"for g in {pgids}; do kill -TERM -$g 2>/dev/null; done\n"
+            f"for g in {pgids}; do\n"
+            "  for i in $(seq 50); do kill -0 -$g 2>/dev/null || break; sleep 0.2; done\n"
+            "  kill -KILL -$g 2>/dev/null\n"
+            f"done\nrm -rf {self.workdir}\n"
+        )
+        return script
+
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:
             return f"nothing is running; working directory: {self.workdir}"
         endpoints = plan.results_dir / ENDPOINTS_FILE
         self._write_endpoints(plan, endpoints)
-        groups = " ".join(f"-{pgid}" for pgid in self.supervisor.process_groups())
         env = self.test_environment(plan)
         exports = " ".join(
             f"{key}={env[key]}" for key in ("DAGSTER_HOST", "DAGSTER_PORT") if key in env
@@ -381,7 +397,7 @@ class LocalBackend(Backend):
             f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
             f"  every endpoint+secret:  set -a; . {endpoints}; set +a   (mode 0600)\n"
             f"  service logs:           {self.layout.log_dir}\n"
-            f"  stop it:                kill -TERM {groups} && rm -rf {self.workdir}"
+            f"  stop it:                sh {self._write_stop_script(plan)}"
         )
 
 
