@@ -66,12 +66,8 @@ class ProcessSupervisor:
         argv: Sequence[str],
         env: Mapping[str, str],
         cwd: Path,
-        run_as: tuple[int, int] | None = None,
     ) -> ManagedProcess:
-        """Start ``argv`` in a new session, logging to ``<log_dir>/<name>.log``.
-
-        ``run_as`` (uid, gid) drops to another user (PostgreSQL refuses to run as root).
-        """
+        """Start ``argv`` in a new session, logging to ``<log_dir>/<name>.log``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         log_file = log_path.open("ab")
@@ -84,9 +80,6 @@ class ProcessSupervisor:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             preexec_fn=_die_with_parent if self.die_with_parent else None,
-            user=run_as[0] if run_as else None,
-            group=run_as[1] if run_as else None,
-            extra_groups=[] if run_as else None,
         )
         process = ManagedProcess(name, popen, log_path, log_file)
         self.processes.append(process)
