@@ -9,7 +9,6 @@ cluster DNS names.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -30,7 +29,7 @@ from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.config import LocalMode
 from floe_testing.contract import endpoint_env, needs_cluster
 from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.local import dagster, polaris
+from floe_testing.local import dagster, handoff, polaris
 from floe_testing.local.platform import DataPlatform
 from floe_testing.local.processes import ProcessSupervisor
 from floe_testing.plan import RunPlan
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
 
 READY_TIMEOUT = 90.0
 ENDPOINTS_FILE = "endpoints.env"
-TIMINGS_FILE = "platform-start.json"
 EMBEDDED_ENV = "FLOE_TEST_EMBEDDED"
 DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
@@ -92,11 +90,33 @@ class LocalBackend(Backend):
                 "use --backend kind (Kind on this machine) or --backend cluster (a kubeconfig), "
                 "or --profile minimal",
             )
+        tools = self._missing_tools(plan)
+        if tools:
+            raise UsageError(
+                f"the {plan.tier.name} tier's services need {', '.join(tools)}",
+                "run scripts/catalog build && scripts/full-profile-setup (once), then retry",
+            )
         if plan.shards > 1:
             raise UsageError(
                 f"--shards {plan.shards}: the local backend runs the suite in one process",
                 "drop --shards, or shard across pods with --backend kind or cluster",
             )
+
+    @staticmethod
+    def _missing_tools(plan: RunPlan) -> list[str]:
+        """What the full profile's processes need that is not installed (checked up front)."""
+        names = {s.name for s in plan.services}
+        missing = []
+        if "cube" in names and not shutil.which("node"):
+            missing.append("Node.js (node) for Cube")
+        if "polaris" in names:
+            from floe_testing.local.catalog import rest_catalog_jar
+
+            try:
+                rest_catalog_jar()
+            except InfrastructureError:
+                missing.append("the Iceberg REST catalog jar (scripts/catalog build)")
+        return missing
 
     # -- start platform -------------------------------------------------------------
     def _runs_dagster(self, plan: RunPlan) -> bool:
@@ -155,15 +175,8 @@ class LocalBackend(Backend):
         self._write_endpoints(plan, self.workdir / ENDPOINTS_FILE)
         open_gate(self.gate)
         ready = time.perf_counter() - start
-        self._write_timings(plan, ready)
+        handoff.write_timings(plan.results_dir, self.data, ready)
         ui.step(f"platform ready in {ready:.1f}s: dagster http://{layout.host}:{webserver_port}")
-
-    def _write_timings(self, plan: RunPlan, ready: float) -> None:
-        """``platform-start.json``: seconds from start until each service was healthy."""
-        timings = dict(self.data.timings) if self.data is not None else {}
-        timings["dagster"] = round(ready, 2)  # webserver, daemon, code location loaded
-        plan.results_dir.mkdir(parents=True, exist_ok=True)
-        (plan.results_dir / TIMINGS_FILE).write_text(json.dumps(timings, indent=2) + "\n")
 
     def _start_data_services(self, plan: RunPlan, ui: Ui, env: dict[str, str]) -> dict[str, str]:
         """Start the full profile's data services; the code location's environment for them."""
@@ -366,22 +379,11 @@ class LocalBackend(Backend):
             "the contract's environment, secrets included.\nUse: set -a; . ./endpoints.env; set +a",
         )
 
-    def _write_stop_script(self, plan: RunPlan) -> Path:
-        """``<results>/<tier>/stop.sh``: SIGTERM every group, wait up to 10 s each, SIGKILL
-        what is left, then remove the working directory (last: SeaweedFS hangs on SIGTERM
-        once its data is gone)."""
+    def _stop_script(self, plan: RunPlan) -> Path:
         assert self.supervisor is not None
-        pgids = " ".join(str(pgid) for pgid in self.supervisor.process_groups())
-        script = plan.results_dir / "stop.sh"
-        script.write_text(
-            "#!/bin/sh\n# stops the platform floe-test left running with --keep\n"
-            f"for g in {pgids}; do kill -TERM -$g 2>/dev/null; done\n"
-            f"for g in {pgids}; do\n"
-            "  for i in $(seq 50); do kill -0 -$g 2>/dev/null || break; sleep 0.2; done\n"
-            "  kill -KILL -$g 2>/dev/null\n"
-            f"done\nrm -rf {self.workdir}\n"
-        )
-        return script
+        assert self.workdir is not None
+        groups = self.supervisor.process_groups()
+        return handoff.write_stop_script(plan.results_dir, groups, self.workdir)
 
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:
@@ -397,7 +399,7 @@ class LocalBackend(Backend):
             f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
             f"  every endpoint+secret:  set -a; . {endpoints}; set +a   (mode 0600)\n"
             f"  service logs:           {self.layout.log_dir}\n"
-            f"  stop it:                sh {self._write_stop_script(plan)}"
+            f"  stop it:                sh {self._stop_script(plan)}"
         )
 
 
