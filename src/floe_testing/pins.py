@@ -1,4 +1,4 @@
-"""The pins that uv.lock does not hold, read from ``pins/versions.env``.
+"""The version pins outside ``uv.lock``, read from ``pins/versions.env`` at the repository root.
 
 One file pins every Maven, Java, Go, npm, Debian and image version so that a shell script
 (``. pins/versions.env``), a Dockerfile (build args) and Python read the same value. The
@@ -8,6 +8,7 @@ format is the shell's: ``KEY=VALUE`` lines, ``#`` comments, no quoting or expans
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -64,3 +65,41 @@ def pin(key: str) -> str:
 def all_pins() -> dict[str, str]:
     """Every pin of the pins file (e.g. for generators that copy several)."""
     return dict(_load(pins_file()))
+
+
+# --- by checkout root (the image scripts and tests) -------------------------------------
+PINS_PATH = Path("pins") / "versions.env"
+_LINE = re.compile(r"^(?P<key>[A-Z][A-Z0-9_]*)=(?P<value>\S*)$")
+
+
+def load(root: Path) -> dict[str, str]:
+    """Every pin in ``<root>/pins/versions.env``; a malformed line is a usage error."""
+    path = root / PINS_PATH
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the version pins {path}: {exc}", "run from a floe-test checkout"
+        ) from None
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if match is None:
+            raise UsageError(
+                f"{path}:{number}: not a KEY=VALUE pin: {raw!r}",
+                "one pin per line, e.g. UV_VERSION=0.13.9 (no spaces, no quotes)",
+            )
+        pins[match["key"]] = match["value"]
+    return pins
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The checkout holding ``pins/versions.env``, from ``start`` (default: cwd) upwards."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / PINS_PATH).is_file():
+            return candidate
+    raise UsageError(f"no {PINS_PATH} in {here} or its parents", "run from a floe-test checkout")

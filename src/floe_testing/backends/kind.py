@@ -72,6 +72,7 @@ class KindBackend(Backend):
     # --- start platform ---------------------------------------------------------------
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
+        from floe_testing.images.base import build_args_from_env
         from floe_testing.kind import images
         from floe_testing.kind.cluster import CONFIG_PATH, KindCluster, cluster_name
 
@@ -92,7 +93,13 @@ class KindBackend(Backend):
                 self._timed,
                 ui,
                 "build images",
-                lambda: images.build_images(tools.engine, plan.project.root, specs, registry),
+                lambda: images.build_images(
+                    tools.engine,
+                    plan.project.root,
+                    specs,
+                    registry,
+                    build_args=build_args_from_env(tools.engine, plan.project.root, ui.info),
+                ),
             )
             self.images = _both(up, built)
         for image in self.images:

@@ -7,6 +7,7 @@ Both CLIs accept the same build/save/tag/push arguments for what we use; where t
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from floe_testing.errors import InfrastructureError, UsageError
 
 ENGINES = ("docker", "podman")
 ENGINE_ENV = "FLOE_TEST_ENGINE"
+DOCKER_CLIENT_ENV = "FLOE_TEST_DOCKER"
 INSTALL_HINT = {
     "docker": "install Docker Engine (https://docs.docker.com/engine/install/) or Docker "
     "Desktop, or Podman (https://podman.io/docs/installation), then re-run",
@@ -65,10 +67,13 @@ class ContainerEngine:
 
     @classmethod
     def find(cls, preferred: str | None = None) -> ContainerEngine | None:
+        """``FLOE_TEST_DOCKER`` names the docker client to use (e.g. Debian's /usr/bin/docker
+        where the first one on PATH lacks buildx); docker always builds with BuildKit."""
         for name in (preferred,) if preferred else ENGINES:
-            path = which(name)
+            path = (os.environ.get(DOCKER_CLIENT_ENV) if name == "docker" else None) or which(name)
             if path:
-                return cls(Tool(name, path))
+                env = {"DOCKER_BUILDKIT": "1"} if name == "docker" else None
+                return cls(Tool(name, path, env))
         return None
 
     def server_version(self, timeout: float = VERSION_TIMEOUT) -> str:
@@ -141,6 +146,31 @@ class ContainerEngine:
         result = self.tool.run(["image", "inspect", ref], timeout=30, check=False)
         return result.ok
 
+    def image_label(self, ref: str, key: str) -> str | None:
+        """A label of a local image; None when the image or the label is absent."""
+        fmt = "{{json .Config.Labels}}"
+        result = self.tool.run(["image", "inspect", "--format", fmt, ref], timeout=30, check=False)
+        if not result.ok:
+            return None
+        try:
+            labels = json.loads(result.stdout.strip() or "null") or {}
+        except json.JSONDecodeError:
+            return None
+        value = labels.get(key)
+        return str(value) if value is not None else None
+
+    def image_id(self, ref: str) -> str | None:
+        fmt = "{{.Id}}"
+        result = self.tool.run(["image", "inspect", "--format", fmt, ref], timeout=30, check=False)
+        return result.stdout.strip() or None if result.ok else None
+
+    def import_archive(self, archive: Path, ref: str, changes: list[str], timeout: float) -> None:
+        """``import`` a rootfs tarball as ``ref`` with Dockerfile-style ``changes``."""
+        args = ["import"]
+        for change in changes:
+            args += ["--change", change]
+        self.tool.run([*args, str(archive), ref], timeout=timeout, what=f"importing {ref}")
+
     def build(
         self,
         *,
@@ -149,12 +179,29 @@ class ContainerEngine:
         tag: str,
         target: str | None = None,
         labels: dict[str, str] | None = None,
+        build_args: dict[str, str] | None = None,
+        log: Path | None = None,
     ) -> None:
+        """Build ``tag``; with ``log`` the builder's whole output is written there."""
         args = ["build", "--file", str(dockerfile), "--tag", tag]
         if target:
             args += ["--target", target]
         for key, value in sorted((labels or {}).items()):
             args += ["--label", f"{key}={value}"]
+        for key, value in sorted((build_args or {}).items()):
+            args += ["--build-arg", f"{key}={value}"]
+        if log is not None:
+            args += ["--progress", "plain"] if self.name == "docker" else []
+            result = self.tool.run([*args, str(context)], timeout=BUILD_TIMEOUT, check=False)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(result.stdout + result.stderr, encoding="utf-8")
+            if not result.ok:
+                raise InfrastructureError(
+                    f"building {tag} failed (exit {result.returncode}):\n{result.tail()}",
+                    f"the whole build output is in {log}",
+                    cause=f"{self.name}-failed",
+                )
+            return
         self.tool.run([*args, str(context)], timeout=BUILD_TIMEOUT, what=f"building {tag}")
 
     def save(self, ref: str, archive: Path, platform_name: str | None = None) -> None:

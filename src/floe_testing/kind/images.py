@@ -98,20 +98,35 @@ class BuiltImage:
     built: bool
 
 
+BASE_LABEL = "org.floe-test.base"
+
+
 def build_images(
     engine: ContainerEngine,
     root: Path,
     specs: Sequence[ImageSpec] = IMAGES,
     registry: str | None = None,
+    build_args: dict[str, str] | None = None,
+    log_dir: Path | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[BuiltImage]:
-    """Build each image unless its content tag already exists locally."""
+    """Build each image unless its content tag already exists, built from the same base.
+
+    The one place that builds the images: ``scripts/images build`` calls it with the local
+    base images as ``build_args`` (PYTHON_IMAGE, UV_IMAGE), the kind backend without (the
+    Dockerfiles' upstream defaults) unless ``FLOE_TEST_BASE=local``. The base's image IDs
+    are a label, so a rebuilt base image rebuilds the images on it.
+    """
     images: list[BuiltImage] = []
+    base = _base_key(engine, build_args or {})
     for spec in specs:
         tag = content_tag(root, spec.paths)
         ref = spec.ref(tag, registry)
-        if engine.image_exists(ref):
+        if engine.image_exists(ref) and (engine.image_label(ref, BASE_LABEL) or "") == base:
             images.append(BuiltImage(spec, ref, built=False))
             continue
+        if say is not None:
+            say(f"building {spec.role} image {ref}")
         engine.build(
             context=root,
             dockerfile=root / spec.dockerfile,
@@ -119,10 +134,21 @@ def build_images(
             labels={
                 "org.opencontainers.image.revision": tag,
                 "org.opencontainers.image.title": spec.name,
+                BASE_LABEL: base,
             },
+            build_args=build_args,
+            log=log_dir / f"{spec.name}.log" if log_dir else None,
         )
         images.append(BuiltImage(spec, ref, built=True))
     return images
+
+
+def _base_key(engine: ContainerEngine, build_args: dict[str, str]) -> str:
+    """``ARG=<image id>`` of each base image given as a build arg ('' for upstream bases)."""
+    parts = []
+    for key, ref in sorted(build_args.items()):
+        parts.append(f"{key}={engine.image_id(ref) or ref}")
+    return ",".join(parts)
 
 
 def load_images(

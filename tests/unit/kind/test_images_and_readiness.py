@@ -66,13 +66,22 @@ class FakeEngine:
     name: str = "docker"
     present: set[str] = field(default_factory=set)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
 
     def image_exists(self, ref: str) -> bool:
         return ref in self.present
 
+    def image_label(self, ref: str, key: str) -> str | None:
+        return self.labels.get(ref, {}).get(key)
+
+    def image_id(self, ref: str) -> str | None:
+        return self.ids.get(ref)
+
     def build(self, **kwargs: Any) -> None:
-        self.calls.append(("build", kwargs["tag"]))
+        self.calls.append(("build", kwargs["tag"], kwargs.get("build_args")))
         self.present.add(kwargs["tag"])
+        self.labels[kwargs["tag"]] = kwargs["labels"]
 
     def save(self, ref: str, archive: Path, platform_name: str | None = None) -> None:
         self.calls.append(("save", ref, platform_name))
@@ -105,6 +114,19 @@ def test_build_skips_images_whose_tag_exists(repo: Path) -> None:
     assert [c[0] for c in engine.calls] == ["build"]
     pushed = images.build_images(engine, repo, [spec], registry="localhost:5001")  # type: ignore[arg-type]
     assert pushed[0].ref.startswith("localhost:5001/floe-x:git-")
+
+
+def test_build_from_local_bases_rebuilds_when_a_base_image_changes(repo: Path) -> None:
+    spec = images.ImageSpec("floe-x", "Dockerfile", ("src",), "x")
+    engine = FakeEngine(ids={"local/python:1": "sha256:a", "local/uv:1": "sha256:u"})
+    args = {"PYTHON_IMAGE": "local/python:1", "UV_IMAGE": "local/uv:1"}
+    build = images.build_images
+    assert build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
+    assert not build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
+    assert engine.calls[0][2] == args  # the bases reach the Dockerfile as build args
+    engine.ids["local/python:1"] = "sha256:b"  # the base was rebuilt (e.g. a new CA bundle)
+    assert build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
+    assert build(engine, repo, [spec])[0].built  # type: ignore[arg-type]  # upstream bases
 
 
 @pytest.mark.parametrize(

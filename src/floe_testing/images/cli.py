@@ -1,0 +1,103 @@
+"""The ``build`` and ``smoke`` commands of ``scripts/images``.
+
+``build`` prints progress on stderr and, as its last two stdout lines, ``RUNNER=<ref>`` and
+``PLATFORM=<ref>`` (content tags, as the kind backend computes them) for other scripts to
+read: ``eval "$(scripts/images build | tail -2)"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from floe_testing import pins
+from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, FloeTestError, UsageError
+from floe_testing.images.base import cache_root, ensure_local_base
+from floe_testing.kind import images
+from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
+
+
+def say(message: str) -> None:
+    print(f"images: {message}", file=sys.stderr, flush=True)
+
+
+DEBIAN_CLIENT = Path("/usr/bin/docker")
+
+
+def engine() -> ContainerEngine:
+    """The docker client: ``FLOE_TEST_DOCKER``, else Debian's /usr/bin/docker when present
+    (a newer client first on PATH may lack buildx, and BuildKit is needed), else PATH's."""
+    if not os.environ.get(DOCKER_CLIENT_ENV) and DEBIAN_CLIENT.is_file():
+        os.environ[DOCKER_CLIENT_ENV] = str(DEBIAN_CLIENT)
+    found = ContainerEngine.find("docker")
+    if found is None:
+        raise UsageError("no docker client on PATH", "run: scripts/images engine")
+    found.server_version()
+    return found
+
+
+def build(root: Path, upstream: bool = False) -> list[images.BuiltImage]:
+    """Local base images (unless ``upstream``), then the runner and platform images."""
+    docker = engine()
+    build_args = None
+    if not upstream:
+        build_args = ensure_local_base(docker, pins.load(root), say).build_args()
+    log_dir = cache_root() / "images" / "logs"
+    built = images.build_images(
+        docker, root, images.IMAGES, build_args=build_args, log_dir=log_dir, say=say
+    )
+    for image in built:
+        say(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'up to date'})")
+    return built
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="scripts/images",
+        description="Build and smoke-test the runner and platform images without a registry.",
+        epilog="example: scripts/images build | tail -2   # RUNNER=... PLATFORM=...",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="local base images, then the runner and platform images")
+    b.add_argument(
+        "--upstream",
+        action="store_true",
+        help="build FROM the Dockerfiles' upstream defaults (needs a registry) instead",
+    )
+    sub.add_parser(
+        "smoke", help="the integration suite in the runner image, against the platform image"
+    )
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM like Ctrl-C: the smoke's cleanup still runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        root = pins.find_root()
+        if args.command == "build":
+            by_name = {image.spec.name: image.ref for image in build(root, args.upstream)}
+            print(f"RUNNER={by_name[images.RUNNER.name]}")
+            print(f"PLATFORM={by_name[images.PLATFORM.name]}")
+            return 0
+        from floe_testing.images.smoke import smoke
+
+        built = {image.spec.name: image.ref for image in build(root)}
+        return smoke(root, built[images.RUNNER.name], built[images.PLATFORM.name], say)
+    except FloeTestError as exc:
+        say(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        say("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # never exit 1 ("tests failed") for a broken run
+        say(f"error: {type(exc).__name__}: {exc}")
+        return EXIT_INFRASTRUCTURE
