@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from floe_testing.bootstrap.settings import CatalogBootstrap
 from floe_testing.errors import InfrastructureError
 from floe_testing.local.processes import ManagedProcess, ProcessSupervisor
 from floe_testing.pins import pin
@@ -84,6 +85,19 @@ class RestCatalogLaunch:
     def pyiceberg_properties(self) -> dict[str, str]:
         """Everything ``pyiceberg.catalog.rest.RestCatalog(name, **props)`` needs."""
         return {"uri": self.uri, **self.s3.pyiceberg_properties()}
+
+    def bootstrap_settings(self, namespaces: tuple[str, ...]) -> CatalogBootstrap:
+        """What ``floe_testing.bootstrap.catalog.bootstrap_catalog`` needs for this server."""
+        return CatalogBootstrap(
+            catalog_uri=self.uri,
+            s3_endpoint=self.s3.endpoint,
+            bucket=self.s3.bucket,
+            access_key_id=self.s3.access_key_id,
+            secret_access_key=self.s3.secret_access_key,
+            region=self.s3.region,
+            prefix=WAREHOUSE_PREFIX,
+            namespaces=namespaces,
+        )
 
 
 def rest_catalog_jar(version: str | None = None) -> Path:

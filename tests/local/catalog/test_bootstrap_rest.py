@@ -13,6 +13,7 @@ from pathlib import Path
 from pyiceberg.catalog.rest import RestCatalog
 
 from floe_testing.backends.local import free_ports
+from floe_testing.bootstrap.catalog import bootstrap_catalog
 from floe_testing.local.catalog import S3Store, rest_catalog_launch, start_rest_catalog
 from floe_testing.local.processes import ProcessSupervisor
 
@@ -64,6 +65,21 @@ def test_bootstrap_makes_bucket_and_namespaces_once(
     assert table.metadata_location.startswith("s3://floe-bootstrap/warehouse/floe_demo/probe/")
     for run in (first, second):
         assert store.secret_access_key not in run.stderr + run.stdout
+
+
+def test_in_process_bootstrap_from_the_launch_is_idempotent(
+    seaweedfs: S3Store, supervisor: ProcessSupervisor, tmp_path: Path
+) -> None:
+    """The local backend's call: ``bootstrap_catalog(launch.bootstrap_settings(...))``."""
+    store = replace(seaweedfs, bucket="floe-in-process")
+    (port,) = free_ports(1)
+    launch = rest_catalog_launch(port, tmp_path / "catalog", store)
+    start_rest_catalog(supervisor, launch)
+    settings = launch.bootstrap_settings(NAMESPACES)
+    first = bootstrap_catalog(settings, timeout=60)
+    second = bootstrap_catalog(settings, timeout=60)
+    assert [s.outcome for s in first] == ["created"] * (1 + len(NAMESPACES))
+    assert [s.outcome for s in second] == ["exists"] * (1 + len(NAMESPACES))
 
 
 def test_missing_settings_exit_2_and_change_nothing() -> None:

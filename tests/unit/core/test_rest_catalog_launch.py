@@ -46,3 +46,14 @@ def test_pyiceberg_properties_point_at_the_store_path_style(tmp_path: Path) -> N
     assert props["uri"] == "http://127.0.0.1:7"
     assert props["s3.endpoint"] == S3.endpoint
     assert props["s3.force-virtual-addressing"] == "false"
+
+
+def test_bootstrap_settings_match_the_server(tmp_path: Path) -> None:
+    launch = rest_catalog_launch(
+        7, tmp_path, S3, jar=tmp_path / "x.jar", java=tmp_path / "jdk/bin/java"
+    )
+    settings = launch.bootstrap_settings(("floe_demo",))
+    assert settings.catalog_uri == launch.uri
+    assert settings.location == S3.warehouse
+    assert settings.polaris is None
+    assert settings.namespaces == ("floe_demo",)
