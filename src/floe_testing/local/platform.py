@@ -80,19 +80,10 @@ class DataPlatform:
     def bootstrap(self) -> None:
         """The same idempotent bootstrap the chart's hook runs (``floe-test bootstrap catalog``)."""
         from floe_testing.bootstrap.catalog import bootstrap_catalog
-        from floe_testing.bootstrap.settings import CatalogBootstrap
+        from floe_testing.bootstrap.settings import DEFAULT_NAMESPACES
 
         assert self.catalog is not None
-        assert self.s3 is not None
-        settings = CatalogBootstrap(
-            catalog_uri=self.catalog.uri,
-            s3_endpoint=self.s3.endpoint,
-            bucket=seaweedfs.WAREHOUSE_BUCKET,
-            access_key_id=self.s3.credentials.access_key_id,
-            secret_access_key=self.s3.credentials.secret_access_key,
-            region=seaweedfs.REGION,
-            catalog_name=polaris.CATALOG,
-        )
+        settings = self.catalog.launch.bootstrap_settings(DEFAULT_NAMESPACES)
         bootstrap_catalog(settings, timeout=30.0)
 
     def await_independent(self) -> None:
