@@ -1,7 +1,9 @@
 """The demo code location: assets, asset checks and jobs over one DuckDB file.
 
 The DuckDB location is configuration: ``FLOE_DUCKDB_PATH`` (set by the local backend and
-by the chart's user-code deployment).
+by the chart's user-code deployment). In the full profile (``FLOE_ICEBERG_URI`` set) the
+pipeline also publishes the mart to Polaris as an Iceberg table and exports it for Cube
+(``floe_demo.publish``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from floe_demo import data, transforms
+from floe_demo import catalog, data, publish, transforms
 
 DUCKDB_PATH_ENV = "FLOE_DUCKDB_PATH"
 EXPECTED = data.expected_row_counts()
@@ -109,22 +111,48 @@ def failure_canary() -> None:
     deliberate_failure()
 
 
+ASSETS: list[dg.AssetsDefinition] = [
+    raw_customers, raw_orders, stg_customers, stg_orders, daily_revenue_by_segment,
+]  # fmt: skip
+CHECKS: list[dg.AssetChecksDefinition] = [
+    raw_customers_unique_ids,
+    stg_orders_not_null,
+    stg_orders_unique_ids,
+    stg_orders_known_customers,
+    daily_revenue_row_count,
+]
+RESOURCES: dict[str, object] = {"duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV))}
+JOBS: list[object] = []
+
+# runs that write the DuckDB file carry this tag; the instance allows one of them at a time
+DUCKDB_WRITER_TAG = {"floe/duckdb": "writer"}
+
 demo_pipeline = dg.define_asset_job(
     "demo_pipeline",
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
-    description="Ingest, stage and build the revenue mart, with every asset check.",
+    tags=DUCKDB_WRITER_TAG,
+    description="Ingest, stage and build the revenue mart (full profile: publish it to "
+    "Iceberg and export it for Cube), with every asset check.",
 )
 
+if catalog.publishing_enabled():
+    ASSETS += [publish.published_daily_revenue, publish.cube_mart_export]
+    CHECKS.append(publish.published_rows_match_source)
+    RESOURCES["iceberg"] = catalog.from_environment()
+    JOBS.append(
+        dg.define_asset_job(
+            "publish_mart",
+            selection=dg.AssetSelection.assets(publish.published_daily_revenue),
+            executor_def=dg.in_process_executor,
+            description="Publish the built mart (read-only) to a namespace given in the run "
+            "config, with its check (Cube's copy untouched).",
+        )
+    )
+
 defs = dg.Definitions(
-    assets=[raw_customers, raw_orders, stg_customers, stg_orders, daily_revenue_by_segment],
-    asset_checks=[
-        raw_customers_unique_ids,
-        stg_orders_not_null,
-        stg_orders_unique_ids,
-        stg_orders_known_customers,
-        daily_revenue_row_count,
-    ],
-    jobs=[demo_pipeline, failure_canary],
-    resources={"duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV))},
+    assets=ASSETS,
+    asset_checks=CHECKS,
+    jobs=[demo_pipeline, failure_canary, *JOBS],  # type: ignore[list-item]
+    resources=RESOURCES,
 )
