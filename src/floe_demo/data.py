@@ -110,8 +110,8 @@ def expected_row_counts(seed: int = SEED, scale: int = 1) -> dict[str, int]:
     """
     segment_index = {name: i for i, name in enumerate(SEGMENTS)}
     segment_of = bytearray(CUSTOMERS * check_scale(scale) + 1)
-    for batch in customer_batches(seed, scale):
-        for c in batch:
+    for customer_batch in customer_batches(seed, scale):
+        for c in customer_batch:
             segment_of[c.customer_id] = segment_index[c.segment.strip().title()]
     kept = 0
     days_and_segments: set[tuple[date, int]] = set()

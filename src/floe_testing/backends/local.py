@@ -209,6 +209,7 @@ class LocalBackend(Backend):
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        env.update(plan.settings)
         env[GATE_ENV] = str(self.gate)
         env[GATE_TIMEOUT_ENV] = str(READY_TIMEOUT * 2)
         return env
@@ -223,7 +224,8 @@ class LocalBackend(Backend):
         self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
-        if self.pytest is None:  # no platform to wait for
+        if self.pytest is None or self.pytest.poll() is not None:
+            # no platform to wait for, or a repeated run (soak) on the same platform
             open_gate(self.gate)
             self._start_pytest(plan, ui)
         ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
@@ -278,6 +280,14 @@ class LocalBackend(Backend):
                 ui.info(f"stopped with SIGKILL after {STOP_GRACE:g}s: {', '.join(killed)}")
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
+        """Resident memory of each service with all its descendants (code servers, workers)."""
+        if self.supervisor is None:
+            return {}
+        from floe_testing.local.usage import service_rss
+
+        return service_rss(self.supervisor)
 
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:
