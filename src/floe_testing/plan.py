@@ -87,7 +87,7 @@ def resolve_profile(
     """``--profile``, else the tier's profile for this backend, else the tier's profile."""
     chosen = name
     if chosen is None:
-        by_backend: dict[str, str] = dict(tier.backend_profiles)
+        by_backend: dict[str, str] = {str(k): v for k, v in tier.backend_profiles.items()}
         chosen = by_backend.get(backend or "", tier.profile)
     if chosen is None:
         return None
@@ -164,7 +164,8 @@ def build_plan(
         results_root=resolve_results(project, results_dir),
         timeout=timeout or tier.timeout,
         keep=keep,
-        shards=shards or tier.shards,
+        # the tier's shard count spreads pods; the local backend runs one process
+        shards=shards or (1 if backend == "local" else tier.shards),
         pytest_args=pytest_args,
         cluster=cluster or ClusterOptions(),
         env=tier_env.resolve(tier.env, env or {}, reserved),
