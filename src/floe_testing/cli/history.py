@@ -33,7 +33,8 @@ def pull(
       floe-test history pull --from s3://floe-results/history --history history/ \\
           --endpoint-url http://127.0.0.1:8333
     """
-    from floe_testing.history.s3 import Location, pull as pull_records
+    from floe_testing.history.s3 import Location
+    from floe_testing.history.s3 import pull as pull_records
     from floe_testing.history.store import History
     from floe_testing.ui import Ui
 

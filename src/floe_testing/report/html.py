@@ -50,6 +50,14 @@ def _table(headers: list[str], rows: list[list[str]], row_class: list[str] | Non
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _tests_cell(totals: dict[str, int]) -> str:
+    get = {k: int(totals.get(k, 0)) for k in ("passed", "tests", "failures", "errors", "skipped")}
+    return (
+        f"{get['passed']}/{get['tests']} passed, {get['failures']} failed, "
+        f"{get['errors']} errors, {get['skipped']} skipped"
+    )
+
+
 def _runs_section(runs: list[dict[str, Any]]) -> str:
     import plotly.graph_objects as go
 
@@ -66,16 +74,7 @@ def _runs_section(runs: list[dict[str, Any]]) -> str:
             html.escape(str(r.get("git_revision") or "")[:10]),
             f'<span class="{"good" if r.get("exit_code") == 0 else "bad"}">'
             f"{html.escape(str(r.get('verdict')))}</span>",
-            "{passed}/{tests} passed, {failures} failed, {errors} errors, {skipped} skipped".format(
-                **{
-                    "passed": 0,
-                    "tests": 0,
-                    "failures": 0,
-                    "errors": 0,
-                    "skipped": 0,
-                    **(r.get("totals") or {}),
-                }
-            ),  # fmt: skip
+            _tests_cell(r.get("totals") or {}),
             f"{float(r.get('duration_seconds') or 0):.1f}",
         ]
         for r in runs

@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 WINDOW = 20
@@ -73,7 +74,7 @@ def flaky_tests(records: Iterable[dict[str, Any]], window: int = WINDOW) -> list
         outcomes = [o for o, _ in history]
         if len(outcomes) < 2 or len(set(outcomes)) < 2:
             continue
-        flips = sum(a != b for a, b in zip(outcomes, outcomes[1:], strict=False))
+        flips = sum(a != b for a, b in pairwise(outcomes))
         rate = flips / (len(outcomes) - 1)
         by_revision: dict[str, set[str]] = {}
         for outcome, revision in history:
