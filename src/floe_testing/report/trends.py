@@ -2,9 +2,10 @@
 
 Runs are the ``kind == "run"`` records in start order; soak iterations belong to their run.
 A test is **flaky** when its outcome changed between runs of the same git revision (the
-code did not change, the result did), or when its flip rate over the last ``WINDOW`` runs
-(outcome changes between consecutive runs / (runs - 1), skips ignored) reaches
-``FLIP_RATE``.
+code did not change, the result did), or when it went back and forth (two flips or more)
+with a flip rate over the last ``WINDOW`` runs (outcome changes between consecutive runs /
+(runs - 1), skips ignored) of at least ``FLIP_RATE``. A test that starts failing and stays
+failing is a regression, not flaky.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def flaky_tests(records: Iterable[dict[str, Any]], window: int = WINDOW) -> list
         for outcome, revision in history:
             by_revision.setdefault(revision, set()).add(outcome)
         same = any(len(o) > 1 for o in by_revision.values())
-        if same or rate >= FLIP_RATE:
+        if same or (flips >= 2 and rate >= FLIP_RATE):
             found.append(Flaky(name, rate, tuple(outcomes), same))
     return sorted(found, key=lambda f: (-f.flip_rate, f.name))
 
