@@ -57,8 +57,8 @@ def test_three_runs_report_and_flaky_test_in_chromium(staging: Staging, tmp_path
     assert records[2]["baseline"], "the third run compares with the first green run"
     rows = duckdb.sql(
         f"SELECT count(*), sum(exit_code) FROM read_json('{staging.history}/runs.jsonl')"  # noqa: S608
-    ).fetchone()
-    assert rows == (3, 1)
+    ).fetchall()
+    assert rows == [(3, 1)]
 
     output = tmp_path / "r.html"
     report = staging.floe_test("report", "--history", str(staging.history), "--output", str(output))

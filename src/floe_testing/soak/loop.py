@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from floe_testing.backends.base import Backend, TestOutcome
@@ -40,6 +40,7 @@ class SoakPhase:
     latency: dict[str, list[float]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     last_resources: dict[str, dict[str, float]] = field(default_factory=dict)
+    restarts: list[float] = field(default_factory=list)
 
     def __call__(self, plan: RunPlan, backend: Backend, ui: Ui) -> TestOutcome:
         from floe_testing.pipeline import verdict_of
@@ -57,7 +58,7 @@ class SoakPhase:
             while True:
                 self.iterations += 1
                 started_at, start = record.now(), time.perf_counter()
-                outcome = backend.run_tests(plan, ui)
+                outcome = backend.run_tests(self._iteration_plan(plan), ui)
                 seconds = time.perf_counter() - start
                 code, verdict, _ = verdict_of(outcome.exit_status, plan)
                 part = self._keep_junit(plan, folder)
@@ -85,6 +86,12 @@ class SoakPhase:
                 merge(parts, plan.junit_path)
         return self._outcome(plan)
 
+    def _iteration_plan(self, plan: RunPlan) -> RunPlan:
+        """Iterations after the first get their own run id, so each Job has its own name."""
+        if self.iterations == 1:
+            return plan
+        return replace(plan, run_id=f"{plan.run_id}-i{self.iterations}")
+
     def _keep_junit(self, plan: RunPlan, folder: Path) -> Path | None:
         if not plan.junit_path.is_file():
             return None
@@ -94,6 +101,8 @@ class SoakPhase:
 
     def _sample(self, resources: dict[str, dict[str, float]], cases: list[Case]) -> None:
         self.last_resources = resources
+        restarts = sum(values.get("restarts", 0.0) for values in resources.values())
+        self.restarts.append(restarts)
         for service, values in resources.items():
             if "rss_bytes" in values:
                 self.memory.setdefault(service, []).append(values["rss_bytes"])
@@ -113,6 +122,11 @@ class SoakPhase:
 
     def _outcome(self, plan: RunPlan) -> TestOutcome:
         self.findings = drift.findings(self.memory, self.latency, plan.settings)
+        restarted = self.restarts[-1] - self.restarts[0] if self.restarts else 0.0
+        if restarted > 0:
+            self.findings.append(
+                f"restarts: platform containers restarted {restarted:.0f} times during the soak"
+            )
         problems = list(self.findings)
         if self.failures:
             problems.insert(0, f"{self.failures} of {self.iterations} iterations failed")
