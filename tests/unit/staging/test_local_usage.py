@@ -13,12 +13,13 @@ from floe_testing.polling import wait_for
 
 MIB = 1024 * 1024
 # a parent holding 40 MiB, a long-lived child holding 60 MiB and a "run worker" holding 120
-CHILD = "import threading; block = bytearray({mib} * 2**20); print('ready', flush=True); threading.Event().wait()"
+CHILD = "import threading; block = bytearray({mib} * 2**20); threading.Event().wait()"
 PARENT = f"""
 import subprocess, sys, threading
 block = bytearray(40 * 2**20)
 helper = subprocess.Popen([sys.executable, "-c", {CHILD.format(mib=60)!r}])
-worker = subprocess.Popen([sys.executable, "-c", "# multiprocessing.spawn\\n" + {CHILD.format(mib=120)!r}])
+worker_code = "# multiprocessing.spawn\\n" + {CHILD.format(mib=120)!r}
+worker = subprocess.Popen([sys.executable, "-c", worker_code])
 print("ready", flush=True)
 threading.Event().wait()
 """
