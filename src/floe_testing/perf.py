@@ -4,8 +4,10 @@ A performance test records what it measured as a JUnit property (``floe_metric.<
 so it reaches the history from a cluster Job too) and fails when the value is worse than
 the baseline by more than the tolerance. The baseline comes from the host's history
 (``FLOE_PERF_BASELINE``, the median of recent green runs on the same backend and scale);
-the tolerance is ``FLOE_PERF_TOLERANCE`` (a fraction: 0.5 allows 50% worse). Without a
-baseline the measurement is only recorded: the first green runs become the baseline.
+the tolerance is ``FLOE_PERF_TOLERANCE`` (a fraction: 1.0 allows twice the time, or half
+the throughput) and each metric adds an absolute slack below which a change is noise, not
+something a user feels (e.g. 25 ms of GraphQL latency). Without a baseline the measurement is
+only recorded: the first green runs become the baseline.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from floe_testing.history.baseline import BASELINE_ENV
 from floe_testing.report.cases import METRIC_PREFIX
 
 TOLERANCE_ENV = "FLOE_PERF_TOLERANCE"
-DEFAULT_TOLERANCE = 0.5
+DEFAULT_TOLERANCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Metric:
     name: str
     unit: str
     higher_is_better: bool = False
+    slack: float = 0.0  # an absolute change (in ``unit``) that never counts as a regression
 
 
 def baseline_values() -> dict[str, float]:
@@ -45,19 +48,20 @@ def regression(metric: Metric, measured: float, base: float | None, allowed: flo
     """The failure message when ``measured`` is worse than ``base`` beyond ``allowed``."""
     if base is None or base <= 0:
         return None
-    if metric.higher_is_better:
-        limit = base * (1 - allowed)
+    if metric.higher_is_better:  # 1.0 tolerance: half the throughput, like twice the time
+        limit = min(base / (1 + allowed), base - metric.slack)
         worse = measured < limit
     else:
-        limit = base * (1 + allowed)
+        limit = max(base * (1 + allowed), base + metric.slack)
         worse = measured > limit
     if not worse:
         return None
     change = (measured - base) / base * 100
     return (
         f"performance regression: {metric.name} = {measured:.4g} {metric.unit}, baseline "
-        f"{base:.4g} {metric.unit} ({change:+.0f}%; tolerance {allowed:.0%}, limit "
-        f"{limit:.4g} {metric.unit})"
+        f"{base:.4g} {metric.unit} ({change:+.0f}%; tolerance {allowed:.0%}"
+        + (f" or {metric.slack:g} {metric.unit}" if metric.slack else "")
+        + f", limit {limit:.4g} {metric.unit})"
     )
 
 

@@ -18,9 +18,13 @@ import os
 
 
 def test_planted_flaky():
-    assert os.environ.get("FLOE_PLANTED_FLAKY") != "fail", "planted flaky failure"
+    attempt = os.environ.get("FLOE_PLANTED_FLAKY")  # not in the assert: no environ in JUnit
+    assert attempt != "fail", "planted flaky failure"
 """
 FLAKY_NAME = "test_planted_flaky"
+# this test is about the history and the report: a shared machine's latency noise must not
+# fail a run (the baseline comparison has its own test with a planted regression)
+RELAXED = ("--env", "FLOE_PERF_TOLERANCE=10")
 
 
 def _records(history: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -36,12 +40,13 @@ def test_three_runs_report_and_flaky_test_in_chromium(staging: Staging, tmp_path
     for attempt in ("pass", "fail", "pass"):
         result = staging.run(
             "--history", str(staging.history), "--results-dir", str(tmp_path / "results"),
-            *QUICK, "--env", f"FLOE_PLANTED_FLAKY={attempt}", "--", str(planted),
+            *QUICK, "--env", f"FLOE_PLANTED_FLAKY={attempt}", *RELAXED, "--", str(planted),
         )  # fmt: skip
         codes.append(result.code)
         if attempt == "fail":
             assert "planted flaky failure" in result.output
     assert codes == [0, 1, 0]
+    assert "environ(" not in (staging.history / "runs.jsonl").read_text()
 
     records = _records(staging.history)
     assert [r["kind"] for r in records] == ["run"] * 3

@@ -29,9 +29,19 @@ def test_a_regression_names_both_numbers() -> None:
     assert perf.regression(SECONDS, 9.0, None, 0.5) is None
 
 
+def test_slack_absorbs_small_absolute_changes() -> None:
+    latency = perf.Metric("graphql_p50_seconds", "s", slack=0.025)
+    assert perf.regression(latency, 0.030, 0.012, 0.5) is None  # +150%, but only 18 ms
+    message = perf.regression(latency, 0.040, 0.012, 0.5)
+    assert message is not None
+    assert "tolerance 50% or 0.025 s" in message
+
+
 def test_higher_is_better_metrics_regress_downwards() -> None:
     assert perf.regression(THROUGHPUT, 100.0, 1000.0, 0.5) is not None
     assert perf.regression(THROUGHPUT, 2000.0, 1000.0, 0.5) is None
+    assert perf.regression(THROUGHPUT, 510.0, 1000.0, 1.0) is None  # half: the 1.0 limit
+    assert perf.regression(THROUGHPUT, 490.0, 1000.0, 1.0) is not None
 
 
 def test_durations_parse_and_refuse_nonsense() -> None:
