@@ -14,5 +14,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 chromium --version
 
+if command -v uv >/dev/null 2>&1; then uv=(uv); else uv=(python3 -m uv); fi
 echo "== staging self-tests (tests/staging_selftest)"
-uv run pytest tests/staging_selftest -q -p no:cacheprovider
+"${uv[@]}" run --frozen pytest tests/staging_selftest -q -p no:cacheprovider

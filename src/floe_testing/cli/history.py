@@ -48,6 +48,9 @@ def pull(
 def report(
     history: HistoryDir,
     output: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    tier: Annotated[
+        str | None, typer.Option(help="Only this tier's runs (default: every tier).")
+    ] = None,
 ) -> None:
     """Write one self-contained HTML page (no network needed to view it): pass rate per run,
     suite and phase durations, slowest tests and their trend, flaky tests, soak resource
@@ -70,7 +73,7 @@ def report(
             "run e.g. `floe-test run staging --history DIR` first, or pull one with "
             "`floe-test history pull`",
         )
-    records = store.records()
+    records = [r for r in store.records() if tier is None or r.get("tier") == tier]
     write_report(records, output)
     flaky = flaky_tests(records)
     ui = Ui()
