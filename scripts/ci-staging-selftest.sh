@@ -6,11 +6,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# shellcheck source=../pins/versions.env
+. pins/versions.env
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing chromium (Debian) for the report test"
+  echo "== installing Debian's chromium $CHROMIUM_PACKAGE_VERSION for the report test"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  if ! apt-get install -y -qq --no-install-recommends "chromium=$CHROMIUM_PACKAGE_VERSION" >/dev/null; then
+    echo "error: chromium $CHROMIUM_PACKAGE_VERSION is not on the mirror (any more)" >&2
+    echo "  next step: set CHROMIUM_PACKAGE_VERSION in pins/versions.env to a version" \
+      "\`apt-cache policy chromium\` lists" >&2
+    exit 3
+  fi
 fi
 chromium --version
 
