@@ -2,19 +2,35 @@
 
 The DuckDB location is configuration: ``FLOE_DUCKDB_PATH`` (set by the local backend and
 by the chart's user-code deployment). In the full profile (``FLOE_ICEBERG_URI`` set) the
-pipeline also publishes the mart to Polaris as an Iceberg table and exports it for Cube
-(``floe_demo.publish``).
+pipeline also publishes the mart to the Iceberg REST catalog and exports it for Cube
+(``floe_demo.publish``). The data volume is the ``demo_data`` resource's
+``scale`` (default ``FLOE_DEMO_SCALE``, else 1), which a run can override in its run config
+(``{"resources": {"demo_data": {"config": {"scale": 100}}}}``): staging tests choose their
+volume per run, on any backend, without redeploying the code location.
 """
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from floe_demo import catalog, data, publish, transforms
+from floe_demo import catalog, data, planted, publish, transforms
 
 DUCKDB_PATH_ENV = "FLOE_DUCKDB_PATH"
+SCALE_ENV = "FLOE_DEMO_SCALE"
 EXPECTED = data.expected_row_counts()
+
+
+class DemoData(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Which generated data set a run loads: the seed and the scale (1 = 4,000 orders)."""
+
+    seed: int = data.SEED
+    scale: int = 1
+
+    def expected(self) -> dict[str, int]:
+        return data.expected_row_counts(self.seed, self.scale)
 
 
 def _materialized(rows: int) -> dg.MaterializeResult[None]:
@@ -22,17 +38,19 @@ def _materialized(rows: int) -> dg.MaterializeResult[None]:
 
 
 @dg.asset(group_name="ingestion", kinds={"duckdb"})
-def raw_customers(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
-    """Customers generated from a fixed seed."""
+def raw_customers(duckdb: DuckDBResource, demo_data: DemoData) -> dg.MaterializeResult[None]:
+    """Customers generated from a fixed seed, at the run's scale."""
+    batches = data.customer_batches(demo_data.seed, demo_data.scale)
     with duckdb.get_connection() as conn:
-        return _materialized(transforms.load_raw_customers(conn, data.customers()))
+        return _materialized(transforms.load_raw_customers(conn, batches))
 
 
 @dg.asset(group_name="ingestion", kinds={"duckdb"})
-def raw_orders(duckdb: DuckDBResource) -> dg.MaterializeResult[None]:
-    """Orders generated from a fixed seed."""
+def raw_orders(duckdb: DuckDBResource, demo_data: DemoData) -> dg.MaterializeResult[None]:
+    """Orders generated from a fixed seed, at the run's scale."""
+    batches = data.order_batches(demo_data.seed, demo_data.scale)
     with duckdb.get_connection() as conn:
-        return _materialized(transforms.load_raw_orders(conn, data.orders()))
+        return _materialized(transforms.load_raw_orders(conn, batches))
 
 
 @dg.asset(group_name="staging", kinds={"duckdb"}, deps=[raw_customers])
@@ -93,10 +111,10 @@ def stg_orders_known_customers(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=daily_revenue_by_segment, description="row count matches the source data")
-def daily_revenue_row_count(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+def daily_revenue_row_count(duckdb: DuckDBResource, demo_data: DemoData) -> dg.AssetCheckResult:
     with duckdb.get_connection() as conn:
         rows = transforms.row_count(conn, "marts.daily_revenue_by_segment")
-    expected = EXPECTED["daily_revenue_by_segment"]
+    expected = demo_data.expected()["daily_revenue_by_segment"]
     return _check(rows == expected, rows=rows, expected=expected)
 
 
@@ -121,7 +139,10 @@ CHECKS: list[dg.AssetChecksDefinition] = [
     stg_orders_known_customers,
     daily_revenue_row_count,
 ]
-RESOURCES: dict[str, object] = {"duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV))}
+RESOURCES: dict[str, object] = {
+    "duckdb": DuckDBResource(database=dg.EnvVar(DUCKDB_PATH_ENV)),
+    "demo_data": DemoData(scale=data.check_scale(int(os.environ.get(SCALE_ENV, "1")))),
+}
 JOBS: list[object] = []
 
 # runs that write the DuckDB file carry this tag; the instance allows one of them at a time
@@ -151,6 +172,7 @@ if catalog.publishing_enabled():
     )
 
 defs = dg.Definitions(
+    sensors=planted.sensors(),
     assets=ASSETS,
     asset_checks=CHECKS,
     jobs=[demo_pipeline, failure_canary, *JOBS],  # type: ignore[list-item]

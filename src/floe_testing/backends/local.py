@@ -275,6 +275,7 @@ class LocalBackend(Backend):
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        env.update(plan.settings)
         env[GATE_ENV] = str(self.gate)
         env[EMBEDDED_ENV] = ",".join(s.name for s in plan.services if s.local is LocalMode.EMBEDDED)
         if self.workdir is not None:
@@ -299,7 +300,8 @@ class LocalBackend(Backend):
         return []
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
-        if self.pytest is None:  # no platform to wait for
+        if self.pytest is None or self.pytest.poll() is not None:
+            # no platform to wait for, or a repeated run (soak) on the same platform
             open_gate(self.gate)
             self._start_pytest(plan, ui)
         ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
@@ -384,6 +386,14 @@ class LocalBackend(Backend):
         assert self.workdir is not None
         groups = self.supervisor.process_groups()
         return handoff.write_stop_script(plan.results_dir, groups, self.workdir)
+
+    def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
+        """Resident memory of each service with all its descendants (code servers, workers)."""
+        if self.supervisor is None:
+            return {}
+        from floe_testing.local.usage import service_rss
+
+        return service_rss(self.supervisor)
 
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:

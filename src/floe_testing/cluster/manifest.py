@@ -53,6 +53,7 @@ class JobSpec:
     timeout: int
     pytest_args: tuple[str, ...] = ()
     job_name: str = ""
+    settings: tuple[tuple[str, str], ...] = ()  # the tier's env and --env
 
     @classmethod
     def from_plan(cls, plan: RunPlan, namespace: str) -> JobSpec:
@@ -67,6 +68,7 @@ class JobSpec:
             timeout=plan.timeout,
             pytest_args=plan.pytest_args,
             job_name=f"floe-{plan.tier.name}-tests-{plan.run_id}"[:MAX_NAME],
+            settings=plan.env,
         )
 
     @classmethod
@@ -83,6 +85,7 @@ class JobSpec:
             suite=tier.path,
             timeout=tier.timeout,
             job_name=f"floe-{tier.name}-tests",
+            settings=tuple(sorted(tier.env.items())),
         )
 
 
@@ -133,6 +136,7 @@ def _env(spec: JobSpec) -> list[dict[str, Any]]:
         }
         for ref in secret_refs(spec.services)
     ]
+    env += [{"name": name, "value": value} for name, value in spec.settings]
     env += [
         {"name": "FLOE_TEST_TIER", "value": spec.tier.name},
         {"name": "FLOE_TEST_RUN_ID", "value": spec.run_id},

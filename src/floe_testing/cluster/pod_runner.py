@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -152,7 +153,12 @@ def emit(result: frames.ShardResult) -> frames.Summary:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
-    summary = emit(run_shard(args))
+    started = time.monotonic()
+    result = run_shard(args)
+    summary = emit(result)
+    from floe_testing.history.deliver import deliver_scheduled
+
+    deliver_scheduled(result.junit_xml, result.exit_status, time.monotonic() - started)
     print(
         f"floe-test: shard {summary.shard} done (pytest status {summary.exit_status}, "
         f"{summary.tests} tests, {summary.failures} failures, {summary.errors} errors)",
