@@ -1,16 +1,18 @@
-"""Time the local integration tier against the same suite on an already running platform.
+"""Time the local tiers: the whole tier, the platform start per service, the suite alone.
 
-    uv run python benchmarks/local_tier.py [--repeat N]
+    uv run python benchmarks/local_tier.py [--tier integration|e2e|all] [--repeat N]
 
-Prints, per repetition and as medians: the whole tier (`floe-test run integration --backend
-local`, wall clock from the shell's view), the suite alone against a platform started
-beforehand, and their difference: the tier's own overhead (start platform, pytest start-up,
-collect, teardown). Targets on a 2-core machine: whole tier <= 25 s, overhead <= 6 s.
+Per tier and repetition: the whole tier (`floe-test run <tier> --backend local`, wall clock
+from the shell's view), the platform start of each service (the run's platform-start.json:
+seconds from the start until the service was healthy), and the suite alone against a platform
+started beforehand; then medians and the ratio to the target. Targets on a 2-core machine:
+integration <= 25 s whole (overhead <= 6 s), e2e <= 90 s whole.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -21,21 +23,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
+TARGETS = {"integration": 25.0, "e2e": 90.0}
 
 
-def whole_tier(results: Path) -> float:
+def whole_tier(tier: str, results: Path) -> tuple[float, dict[str, float]]:
+    """(seconds, platform start per service) of one whole run of the tier."""
     start = time.perf_counter()
     subprocess.run(
-        [FLOE_TEST, "run", "integration", "--backend", "local", "--results-dir", str(results)],
+        [FLOE_TEST, "run", tier, "--backend", "local", "--results-dir", str(results)],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    timings = results / tier / "platform-start.json"
+    return took, json.loads(timings.read_text()) if timings.is_file() else {}
 
 
-def suite_on_running_platform(results: Path) -> tuple[float, float]:
+def suite_on_running_platform(tier_name: str, results: Path) -> tuple[float, float]:
     """(platform start seconds, suite seconds) with the platform started outside the timing."""
     from floe_testing.backends.local import LocalBackend
     from floe_testing.config import load_project
@@ -43,13 +49,14 @@ def suite_on_running_platform(results: Path) -> tuple[float, float]:
     from floe_testing.ui import Ui
 
     project = load_project(ROOT / "pyproject.toml")
-    tier = project.config.tiers["integration"]
+    tier = project.config.tiers[tier_name]
+    profile = tier.profile or "minimal"
     plan = RunPlan(
         run_id=new_run_id(),
         project=project,
         tier=tier,
-        profile=project.config.profiles["minimal"],
-        services=project.config.profile_services("minimal"),
+        profile=project.config.profiles[profile],
+        services=project.config.profile_services(profile),
         backend="local",
         backend_reason="benchmark",
         suite=ROOT / tier.path,
@@ -65,45 +72,62 @@ def suite_on_running_platform(results: Path) -> tuple[float, float]:
         backend.start_platform(plan, ui)
         ready = time.perf_counter() - started
         backend._stop_pytest()  # the tier's own early-started suite: only ours runs below
+        env = {**backend.test_environment(plan), **backend.contract_env(plan)}
+        env.pop("FLOE_TEST_PLATFORM_GATE", None)
         begin = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "pytest", tier.path, "-q", "-p", "no:cacheprovider"],
+            [sys.executable, "-m", "pytest", tier.path, "-q", "-p", "no:cacheprovider",
+             *backend._deselect(plan)],
             cwd=ROOT,
-            env=backend.test_environment(plan),
+            env=env,
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )
+        )  # fmt: skip
         return ready, time.perf_counter() - begin
     finally:
         backend.teardown(plan, ui)
 
 
+def bench(tier: str, repeat: int, tmp: Path) -> None:
+    whole_tier(tier, tmp / f"{tier}-warmup")  # storage template, npm/jar caches, page cache
+    wholes, suites, starts = [], [], []
+    services: dict[str, list[float]] = {}
+    for index in range(repeat):
+        whole, per_service = whole_tier(tier, tmp / f"{tier}-whole-{index}")
+        ready, suite = suite_on_running_platform(tier, tmp / f"{tier}-suite-{index}")
+        wholes.append(whole)
+        suites.append(suite)
+        starts.append(ready)
+        for name, seconds in per_service.items():
+            services.setdefault(name, []).append(seconds)
+        print(
+            f"{tier} run {index + 1}: whole tier {whole:6.2f} s | suite on running platform "
+            f"{suite:6.2f} s | overhead {whole - suite:5.2f} s | platform start {ready:5.2f} s"
+        )
+    whole, suite = statistics.median(wholes), statistics.median(suites)
+    target = TARGETS[tier]
+    print(f"\n{tier} (medians of {repeat})")
+    print(
+        f"  {'whole tier':<44} {whole:7.2f} s   target <= {target:g} s, ratio {whole / target:.2f}"
+    )
+    print(f"  {'suite alone (platform already up)':<44} {suite:7.2f} s")
+    print(f"  {'overhead (start, pytest, collect, teardown)':<44} {whole - suite:7.2f} s")
+    print(f"  {'platform start':<44} {statistics.median(starts):7.2f} s")
+    for name, seconds in services.items():
+        print(f"    {name + ' healthy after':<42} {statistics.median(seconds):7.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--tier", choices=["integration", "e2e", "all"], default="all")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     os.chdir(ROOT)
-    wholes, suites, starts = [], [], []
+    tiers = ["integration", "e2e"] if args.tier == "all" else [args.tier]
     with tempfile.TemporaryDirectory() as tmp:
-        whole_tier(Path(tmp) / "warmup")  # builds the storage template and warms caches
-        for index in range(args.repeat):
-            whole = whole_tier(Path(tmp) / f"whole-{index}")
-            ready, suite = suite_on_running_platform(Path(tmp) / f"suite-{index}")
-            wholes.append(whole)
-            suites.append(suite)
-            starts.append(ready)
-            print(
-                f"run {index + 1}: whole tier {whole:6.2f} s | suite on running platform "
-                f"{suite:6.2f} s | overhead {whole - suite:5.2f} s | platform start {ready:5.2f} s"
-            )
-    whole, suite = statistics.median(wholes), statistics.median(suites)
-    print(
-        f"median: whole tier {whole:.2f} s (target <= 25 s, ratio {whole / 25:.2f}); "
-        f"suite alone {suite:.2f} s; overhead {whole - suite:.2f} s "
-        f"(target <= 6 s, ratio {(whole - suite) / 6:.2f}); "
-        f"platform start {statistics.median(starts):.2f} s"
-    )
+        for tier in tiers:
+            bench(tier, args.repeat, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -67,11 +67,11 @@ def cold_build(thing: str) -> float:
 
 def cold_builds() -> list[tuple[str, str, float]]:
     from floe_testing.k8slocal.build import components
-    from floe_testing.k8slocal.layout import Layout, Versions, read_pins
+    from floe_testing.k8slocal.layout import Layout, Versions
 
     layout = Layout.from_env()
     rows = []
-    for component in components(Versions.from_pins(read_pins())):
+    for component in components(Versions.pinned()):
         stamp = layout.build_dir(component.thing, component.version) / "build.json"
         seconds = json.loads(stamp.read_text())["seconds"] if stamp.is_file() else float("nan")
         rows.append((component.thing, component.version, seconds))

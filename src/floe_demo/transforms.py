@@ -5,7 +5,7 @@ Pure functions of a connection so unit tests run them on an in-memory database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import duckdb
 
@@ -28,31 +28,37 @@ def _insert_columns(
     conn.execute(f"INSERT INTO {table} SELECT {selects}", columns)
 
 
-def load_raw_customers(conn: duckdb.DuckDBPyConnection, rows: Sequence[Customer]) -> int:
+def load_raw_customers(
+    conn: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[Customer]]
+) -> int:
+    """Load batch by batch (one INSERT each), so memory holds one batch at any scale."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
     conn.execute(
         "CREATE OR REPLACE TABLE raw.customers (customer_id INTEGER, name VARCHAR, "
         "segment VARCHAR, signup_date DATE)"
     )
-    _insert_columns(
-        conn,
-        "raw.customers",
-        [[c.customer_id, c.name, c.segment, c.signup_date] for c in rows],
-    )
+    for rows in batches:
+        _insert_columns(
+            conn,
+            "raw.customers",
+            [[c.customer_id, c.name, c.segment, c.signup_date] for c in rows],
+        )
     return row_count(conn, "raw.customers")
 
 
-def load_raw_orders(conn: duckdb.DuckDBPyConnection, rows: Sequence[Order]) -> int:
+def load_raw_orders(conn: duckdb.DuckDBPyConnection, batches: Iterable[Sequence[Order]]) -> int:
+    """Load batch by batch (one INSERT each), so memory holds one batch at any scale."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
     conn.execute(
         "CREATE OR REPLACE TABLE raw.orders (order_id INTEGER, customer_id INTEGER, "
         "order_date DATE, amount DECIMAL(10, 2), status VARCHAR)"
     )
-    _insert_columns(
-        conn,
-        "raw.orders",
-        [[o.order_id, o.customer_id, o.order_date, o.amount, o.status] for o in rows],
-    )
+    for rows in batches:
+        _insert_columns(
+            conn,
+            "raw.orders",
+            [[o.order_id, o.customer_id, o.order_date, o.amount, o.status] for o in rows],
+        )
     return row_count(conn, "raw.orders")
 
 

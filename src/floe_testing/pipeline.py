@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from floe_testing.backends.base import Backend
+from floe_testing.backends.base import Backend, TestOutcome
 from floe_testing.errors import (
     EXIT_INFRASTRUCTURE,
     EXIT_PASSED,
@@ -84,8 +84,38 @@ def verdict_of(exit_status: int, plan: RunPlan) -> tuple[int, str, str]:
     )
 
 
-def execute(plan: RunPlan, backend: Backend, ui: Ui) -> RunSummary:
-    """Run the plan; always returns a summary whose ``exit_code`` the CLI returns."""
+RunPhase = Callable[[RunPlan, Backend, Ui], TestOutcome]
+
+
+def _run_once(plan: RunPlan, backend: Backend, ui: Ui) -> TestOutcome:
+    return backend.run_tests(plan, ui)
+
+
+def no_verdict(summary: RunSummary, plan: RunPlan) -> None:
+    """A run in which every test was skipped tested nothing: exit 3, naming the reasons."""
+    totals = summary.totals
+    if summary.exit_code != EXIT_PASSED or totals is None or totals.tests == 0:
+        return
+    if totals.skipped < totals.tests:
+        return
+    from floe_testing.report.cases import read_cases, skip_reasons
+
+    reasons = "; ".join(
+        f"{reason} ({count}x)" for reason, count in skip_reasons(read_cases(plan.junit_path))
+    )
+    summary.exit_code = EXIT_INFRASTRUCTURE
+    summary.verdict = "every test was skipped"
+    summary.message = (
+        f"all {totals.tests} tests of {plan.suite_arg} were skipped, so nothing was tested: "
+        f"{reasons}"
+    )
+
+
+def execute(plan: RunPlan, backend: Backend, ui: Ui, run_phase: RunPhase = _run_once) -> RunSummary:
+    """Run the plan; always returns a summary whose ``exit_code`` the CLI returns.
+
+    ``run_phase`` runs the tests once the platform is up (a soak repeats them).
+    """
     summary = RunSummary(
         run_id=plan.run_id,
         tier=plan.tier.name,
@@ -104,7 +134,7 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui) -> RunSummary:
             with timer.phase("start platform"):
                 backend.start_platform(plan, ui)
             with timer.phase("run tests"):
-                outcome = backend.run_tests(plan, ui)
+                outcome = run_phase(plan, backend, ui)
         summary.exit_code, summary.verdict, summary.message = verdict_of(outcome.exit_status, plan)
         if outcome.detail:
             summary.message = "; ".join(m for m in (summary.message, outcome.detail) if m)
@@ -134,6 +164,7 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui) -> RunSummary:
         summary.exit_code = EXIT_INFRASTRUCTURE
         summary.verdict = "infrastructure failure"
         summary.message = f"the run ended without a JUnit report at {plan.junit_path}"
+    no_verdict(summary, plan)
     if late_signals:
         ui.warn(f"ignored {', '.join(late_signals)} during cleanup so that it could finish")
     summary.write(plan.results_dir / "summary.json")

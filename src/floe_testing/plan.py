@@ -43,6 +43,12 @@ class RunPlan:
     shards: int
     pytest_args: tuple[str, ...] = ()
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """The tier's settings for its tests (tier env overlaid with ``--env``)."""
+        return dict(self.env)
 
     @property
     def results_dir(self) -> Path:
@@ -76,8 +82,14 @@ def resolve_tier(project: Project, name: str) -> Tier:
     return tiers[name]
 
 
-def resolve_profile(project: Project, tier: Tier, name: str | None) -> Profile | None:
-    chosen = name if name is not None else tier.profile
+def resolve_profile(
+    project: Project, tier: Tier, name: str | None, backend: str | None = None
+) -> Profile | None:
+    """``--profile``, else the tier's profile for this backend, else the tier's profile."""
+    chosen = name
+    if chosen is None:
+        by_backend: dict[str, str] = {str(k): v for k, v in tier.backend_profiles.items()}
+        chosen = by_backend.get(backend or "", tier.profile)
     if chosen is None:
         return None
     profiles = project.config.profiles
@@ -124,10 +136,23 @@ def build_plan(
     pytest_args: tuple[str, ...] = (),
     cluster: ClusterOptions | None = None,
     run_id: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> RunPlan:
     """Resolve everything a run needs; raises UsageError before anything is created."""
+    from floe_testing import tier_env
+
     tier = resolve_tier(project, tier_name)
-    chosen_profile = resolve_profile(project, tier, profile)
+    chosen_profile = resolve_profile(project, tier, profile, backend)
+    reserved = {
+        name
+        for service in project.config.services.values()
+        for name in (
+            service.host_env,
+            *(p.env for p in service.ports),
+            *(s.env for s in service.secrets),
+        )
+        if name
+    }
     return RunPlan(
         run_id=run_id or new_run_id(),
         project=project,
@@ -140,7 +165,9 @@ def build_plan(
         results_root=resolve_results(project, results_dir),
         timeout=timeout or tier.timeout,
         keep=keep,
-        shards=shards or tier.shards,
+        # the tier's shard count spreads pods; the local backend runs one process
+        shards=shards or (1 if backend == "local" else tier.shards),
         pytest_args=pytest_args,
         cluster=cluster or ClusterOptions(),
+        env=tier_env.resolve(tier.env, env or {}, reserved),
     )

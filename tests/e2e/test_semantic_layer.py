@@ -1,26 +1,60 @@
-"""Cube's REST API: a JWT signed with the configured secret gets data, another is refused."""
+"""Cube's REST API over the published mart: correct aggregates, and only for a signed token."""
 
 from __future__ import annotations
 
-import os
+from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from floe_testing.clients.dagster import FinishedRun
 from floe_testing.endpoints import service
 from floe_testing.pytest_plugin.cube import CubeClient, CubeError
 
-MEASURE_ENV = "FLOE_E2E_CUBE_MEASURE"
+from . import generator
+
+REVENUE = "revenue.total"
+ORDERS = "revenue.orders"
+
+
+@pytest.fixture(scope="module")
+def published(pipeline_run: FinishedRun) -> FinishedRun:
+    """Cube's data is the pipeline's export: query only after the pipeline ran."""
+    assert pipeline_run.status == "SUCCESS", pipeline_run
+    return pipeline_run
 
 
 @pytest.mark.requirement("FLOE-E2E-005")
-def test_authenticated_query_returns_rows(cube_client: CubeClient) -> None:
-    measures = cube_client.measures()
-    assert measures, "Cube's data model has no measures"
-    measure = os.environ.get(MEASURE_ENV) or measures[0]
-    assert measure in measures
-    rows = cube_client.load({"measures": [measure]})
-    assert rows, f"no rows for {measure}"
-    assert measure in rows[0]
+def test_model_exposes_the_revenue_measures(cube_client: CubeClient) -> None:
+    assert {REVENUE, ORDERS, "revenue.days"} <= set(cube_client.measures())
+
+
+@pytest.mark.requirement("FLOE-E2E-007")
+def test_revenue_by_segment_matches_the_generator(
+    cube_client: CubeClient, published: FinishedRun
+) -> None:
+    rows = cube_client.load({"measures": [REVENUE], "dimensions": ["revenue.segment"]})
+    got = {row["revenue.segment"]: Decimal(row[REVENUE]) for row in rows}
+    assert got == generator.revenue_by_segment()
+
+
+@pytest.mark.requirement("FLOE-E2E-007")
+def test_revenue_by_day_matches_the_generator(
+    cube_client: CubeClient, published: FinishedRun
+) -> None:
+    rows = cube_client.load(
+        {
+            "measures": [REVENUE, ORDERS],
+            "timeDimensions": [{"dimension": "revenue.order_date", "granularity": "day"}],
+        }
+    )
+    got = {
+        date.fromisoformat(row["revenue.order_date.day"][:10]): Decimal(row[REVENUE])
+        for row in rows
+    }
+    assert got == generator.revenue_by_day()
+    total_orders = sum(int(row[ORDERS]) for row in rows)
+    assert total_orders == sum(r.orders for r in generator.mart().values())
 
 
 @pytest.mark.requirement("FLOE-E2E-006")

@@ -26,12 +26,13 @@ class LocalRun:
     tmp: Path
     results: Path
     marker: Path
+    tier: str = "integration"
 
     def command(self, *args: str) -> list[str]:
         return [
             FLOE_TEST,
             "run",
-            "integration",
+            self.tier,
             "--backend",
             "local",
             "--results-dir",

@@ -8,7 +8,7 @@ namespace): Services are named exactly by their key in .Values.services (the con
 {{- if .Values.minimal -}}minimal{{- else -}}{{ .Values.profile }}{{- end -}}
 {{- end -}}
 
-{{/* "true" when the full profile is on (Polaris, MinIO, Cube, bootstrap hooks). */}}
+{{/* "true" when the full profile is on (Polaris, SeaweedFS, Cube, bootstrap hook). */}}
 {{- define "floe.full" -}}
 {{- if eq (include "floe.profile" .) "full" -}}true{{- end -}}
 {{- end -}}
@@ -21,11 +21,10 @@ namespace): Services are named exactly by their key in .Values.services (the con
   "dagster-user-code" "user-code"
   "postgresql" "database"
   "polaris" "catalog"
-  "minio" "object-store"
+  "seaweedfs" "object-store"
   "cube" "semantic-layer"
   "cube-refresh-worker" "refresh-worker"
   "cubestore" "cache"
-  "minio-bucket" "bootstrap"
   "polaris-bootstrap" "bootstrap"
 -}}
 {{- index $roles . | default "platform" -}}

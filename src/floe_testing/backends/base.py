@@ -52,6 +52,11 @@ class Backend(ABC):
     def teardown(self, plan: RunPlan, ui: Ui) -> None:  # noqa: B027
         """Always runs unless ``--keep``: nothing this backend started survives."""
 
+    def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
+        """Resource use per service right now (soak samples): ``rss_bytes`` for local
+        processes, ``memory_bytes`` and ``restarts`` for containers; empty when unknown."""
+        return {}
+
     def keep_instructions(self, plan: RunPlan) -> str:
         """Shown with ``--keep``: how to reach what was left running and how to stop it."""
         return ""

@@ -287,6 +287,14 @@ class ClusterBackend(Backend):
             self.kube.close()
             self.kube = None
 
+    def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
+        """Restarts per service and, with a metrics API, memory (soak samples)."""
+        if self.kube is None or not self.namespace:
+            return {}
+        from floe_testing.cluster.usage import platform_usage
+
+        return platform_usage(self.kube, self.namespace)
+
     def keep_instructions(self, plan: RunPlan) -> str:
         from floe_testing.deploy.platform import uninstall_command
 

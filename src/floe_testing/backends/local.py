@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from floe_testing import endpoints_file
 from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.config import LocalMode
 from floe_testing.contract import endpoint_env, needs_cluster
 from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.local import dagster
+from floe_testing.local import dagster, handoff, polaris
+from floe_testing.local.platform import DataPlatform
 from floe_testing.local.processes import ProcessSupervisor
 from floe_testing.plan import RunPlan
 from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
     from floe_testing.clients.dagster import DagsterClient
 
 READY_TIMEOUT = 90.0
+ENDPOINTS_FILE = "endpoints.env"
+EMBEDDED_ENV = "FLOE_TEST_EMBEDDED"
+DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
 STOP_GRACE = 0.2
@@ -66,6 +71,7 @@ class LocalBackend(Backend):
         self.supervisor: ProcessSupervisor | None = None
         self.pytest: subprocess.Popen[bytes] | None = None
         self.gate = Path(os.devnull)
+        self.data: DataPlatform | None = None
 
     @classmethod
     def availability(cls) -> Availability:
@@ -79,16 +85,38 @@ class LocalBackend(Backend):
             names = ", ".join(s.name for s in missing)
             profile = plan.profile.name if plan.profile else "none"
             raise UsageError(
-                f"the {profile} profile needs {names}, which run as containers; "
-                "the local backend runs only the minimal profile (Dagster + DuckDB)",
+                f"the {profile} profile needs {names}, which run only as containers; "
+                "the local backend runs services marked local = process or embedded",
                 "use --backend kind (Kind on this machine) or --backend cluster (a kubeconfig), "
                 "or --profile minimal",
+            )
+        tools = self._missing_tools(plan)
+        if tools:
+            raise UsageError(
+                f"the {plan.tier.name} tier's services need {', '.join(tools)}",
+                "run scripts/catalog build && scripts/full-profile-setup (once), then retry",
             )
         if plan.shards > 1:
             raise UsageError(
                 f"--shards {plan.shards}: the local backend runs the suite in one process",
                 "drop --shards, or shard across pods with --backend kind or cluster",
             )
+
+    @staticmethod
+    def _missing_tools(plan: RunPlan) -> list[str]:
+        """What the full profile's processes need that is not installed (checked up front)."""
+        names = {s.name for s in plan.services}
+        missing = []
+        if "cube" in names and not shutil.which("node"):
+            missing.append("Node.js (node) for Cube")
+        if "polaris" in names:
+            from floe_testing.local.catalog import rest_catalog_jar
+
+            try:
+                rest_catalog_jar()
+            except InfrastructureError:
+                missing.append("the Iceberg REST catalog jar (scripts/catalog build)")
+        return missing
 
     # -- start platform -------------------------------------------------------------
     def _runs_dagster(self, plan: RunPlan) -> bool:
@@ -104,7 +132,8 @@ class LocalBackend(Backend):
         layout = dagster.DagsterLayout(self.workdir, webserver_port, code_port)
         layout.write()
         self.layout = layout
-        self.supervisor = ProcessSupervisor(layout.log_dir)
+        # with --keep the platform must outlive this process: no PDEATHSIG then
+        self.supervisor = ProcessSupervisor(layout.log_dir, die_with_parent=not plan.keep)
         env = {
             **os.environ,
             "DAGSTER_HOME": str(layout.dagster_home),
@@ -115,12 +144,11 @@ class LocalBackend(Backend):
             f"starting the {plan.profile.name if plan.profile else ''} profile in {self.workdir}"
         )
         start = time.perf_counter()
-        ui.step("starting dagster-user-code, dagster-webserver and dagster-daemon")
         # a copied, already migrated storage lets all three start at once; the webserver
         # is told to reconnect once the code server listens (saves ~4 s over in-order)
         dagster.initialize_instance(layout)
+        ui.step("starting dagster-webserver and dagster-daemon")
         for service, command in (
-            ("dagster-user-code", dagster.code_server_command(layout)),
             ("dagster-webserver", dagster.webserver_command(layout)),
             ("dagster-daemon", dagster.daemon_command(layout)),
         ):
@@ -128,15 +156,46 @@ class LocalBackend(Backend):
         # pytest starts and collects meanwhile; the plugin holds its test loop at the gate
         self._start_pytest(plan, ui)
         try:
+            code_env = self._start_data_services(plan, ui, env)
+            ui.step("starting dagster-user-code")
+            self.supervisor.start(
+                "dagster-user-code",
+                dagster.code_server_command(layout),
+                {**env, **code_env},
+                plan.project.root,
+            )
+            if self.data is not None:
+                self.data.await_independent()
+                ui.step(f"data services ready: {self._timings()}")
             self._await_dagster(layout)
         except BaseException as exc:
             open_gate(self.gate, f"start-up failed: {exc}")
             raise
+        # the gate's environment was fixed at pytest's start: hand over what start-up learned
+        self._write_endpoints(plan, self.workdir / ENDPOINTS_FILE)
         open_gate(self.gate)
-        ui.step(
-            f"platform ready in {time.perf_counter() - start:.1f}s: "
-            f"dagster http://{layout.host}:{webserver_port}"
+        ready = time.perf_counter() - start
+        handoff.write_timings(plan.results_dir, self.data, ready)
+        ui.step(f"platform ready in {ready:.1f}s: dagster http://{layout.host}:{webserver_port}")
+
+    def _start_data_services(self, plan: RunPlan, ui: Ui, env: dict[str, str]) -> dict[str, str]:
+        """Start the full profile's data services; the code location's environment for them."""
+        wanted = tuple(s for s in plan.services if s.name in DATA_SERVICES)
+        if not wanted:
+            return {}
+        assert self.workdir is not None
+        assert self.supervisor is not None
+        ui.step(f"starting {', '.join(s.name for s in wanted)} (and what they need)")
+        self.data = DataPlatform(
+            self.workdir, plan.project.root, self.supervisor, self._await, tuple(plan.services)
         )
+        self.data.start(env)
+        ui.step(f"ready: {self._timings()}")
+        return self.data.code_location_env()
+
+    def _timings(self) -> str:
+        timings = self.data.timings if self.data is not None else {}
+        return ", ".join(f"{name} {took:.1f}s" for name, took in timings.items())
 
     def _await_dagster(self, layout: dagster.DagsterLayout) -> None:
         from floe_testing.clients.dagster import DagsterClient
@@ -205,11 +264,22 @@ class LocalBackend(Backend):
                 ("dagster-webserver", "http"): self.layout.webserver_port,
                 ("dagster-user-code", "grpc"): self.layout.code_server_port,
             }
-            served = [s for s in plan.services if s.local is LocalMode.PROCESS]
+            if self.data is not None:
+                ports.update(self.data.ports())
+                env.update(self.data.secrets_env())
+            served = [
+                s
+                for s in plan.services
+                if s.local is LocalMode.PROCESS or all((s.name, p.name) in ports for p in s.ports)
+            ]
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        env.update(plan.settings)
         env[GATE_ENV] = str(self.gate)
+        env[EMBEDDED_ENV] = ",".join(s.name for s in plan.services if s.local is LocalMode.EMBEDDED)
+        if self.workdir is not None:
+            env[endpoints_file.ENDPOINTS_FILE_ENV] = str(self.workdir / ENDPOINTS_FILE)
         env[GATE_TIMEOUT_ENV] = str(READY_TIMEOUT * 2)
         return env
 
@@ -217,13 +287,21 @@ class LocalBackend(Backend):
         argv = [
             sys.executable, "-m", "pytest", plan.suite_arg,
             f"--junitxml={plan.junit_path}", "-o", f"junit_suite_name={plan.tier.name}",
-            *plan.pytest_args,
+            *self._deselect(plan), *plan.pytest_args,
         ]  # fmt: skip
         ui.console.file.flush()
         self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
 
+    @staticmethod
+    def _deselect(plan: RunPlan) -> list[str]:
+        """Tests the local stand-ins cannot answer (they run on kind and cluster)."""
+        if any(s.name == "polaris" for s in plan.services):
+            return ["-m", f"not {polaris.DESELECT_MARKER}"]
+        return []
+
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
-        if self.pytest is None:  # no platform to wait for
+        if self.pytest is None or self.pytest.poll() is not None:
+            # no platform to wait for, or a repeated run (soak) on the same platform
             open_gate(self.gate)
             self._start_pytest(plan, ui)
         ui.step(f"running {plan.suite_arg} (deadline {plan.timeout}s)")
@@ -279,10 +357,49 @@ class LocalBackend(Backend):
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def contract_env(self, plan: RunPlan) -> dict[str, str]:
+        """The contract's variables only (hosts, ports, secrets): what endpoints.env holds."""
+        names = {
+            name
+            for service in plan.services
+            for name in (
+                service.host_env,
+                *(p.env for p in service.ports),
+                *(r.env for r in service.secrets),
+            )
+            if name
+        }
+        extra = set(self.data.secrets_env()) if self.data is not None else set()
+        env = self.test_environment(plan)
+        return {key: env[key] for key in sorted(names | extra) if key in env}
+
+    def _write_endpoints(self, plan: RunPlan, path: Path) -> None:
+        endpoints_file.write(
+            path,
+            self.contract_env(plan),
+            f"floe-test {plan.tier.name} run {plan.run_id} ({plan.backend} backend): "
+            "the contract's environment, secrets included.\nUse: set -a; . ./endpoints.env; set +a",
+        )
+
+    def _stop_script(self, plan: RunPlan) -> Path:
+        assert self.supervisor is not None
+        assert self.workdir is not None
+        groups = self.supervisor.process_groups()
+        return handoff.write_stop_script(plan.results_dir, groups, self.workdir)
+
+    def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
+        """Resident memory of each service with all its descendants (code servers, workers)."""
+        if self.supervisor is None:
+            return {}
+        from floe_testing.local.usage import service_rss
+
+        return service_rss(self.supervisor)
+
     def keep_instructions(self, plan: RunPlan) -> str:
         if self.layout is None or self.supervisor is None:
             return f"nothing is running; working directory: {self.workdir}"
-        groups = " ".join(f"-{pgid}" for pgid in self.supervisor.process_groups())
+        endpoints = plan.results_dir / ENDPOINTS_FILE
+        self._write_endpoints(plan, endpoints)
         env = self.test_environment(plan)
         exports = " ".join(
             f"{key}={env[key]}" for key in ("DAGSTER_HOST", "DAGSTER_PORT") if key in env
@@ -290,8 +407,9 @@ class LocalBackend(Backend):
         return (
             f"  Dagster UI and GraphQL: http://{self.layout.host}:{self.layout.webserver_port}\n"
             f"  run the suite again:    {exports} uv run pytest {plan.suite_arg}\n"
+            f"  every endpoint+secret:  set -a; . {endpoints}; set +a   (mode 0600)\n"
             f"  service logs:           {self.layout.log_dir}\n"
-            f"  stop it:                kill -TERM {groups} && rm -rf {self.workdir}"
+            f"  stop it:                sh {self._stop_script(plan)}"
         )
 
 

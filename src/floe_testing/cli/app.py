@@ -28,7 +28,9 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain click help: rendering with Rich costs ~0.2 s of start-up
 )
 
-_COMMAND_MODULES = ("run", "tiers", "manifest", "chart", "cluster", "requirements")
+_COMMAND_MODULES = (
+    "run", "tiers", "manifest", "chart", "cluster", "requirements", "bootstrap", "history",
+)  # fmt: skip
 
 
 @app.callback()

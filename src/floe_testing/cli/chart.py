@@ -121,6 +121,38 @@ def check_command(
     typer.echo(f"{rendered.profile}: {len(rendered.manifests)} objects, all checks passed")
 
 
+@chart_app.command("generate")
+def generate_command(
+    check: Annotated[
+        bool, typer.Option("--check", help="Only report stale files; exit 2 if any.")
+    ] = False,
+) -> None:
+    """Write the chart's generated parts from the contract and pins/versions.env.
+
+    The values.yaml region with Service names, ports, Secret names and image pins, and
+    files/cube (Cube's configuration and model, copied from platform/cube).
+
+    Example: floe-test chart generate --check
+    """
+    from floe_testing import pins
+    from floe_testing.chart import generate
+    from floe_testing.config import load_project
+    from floe_testing.errors import UsageError
+
+    project = load_project()
+    values = pins.all_pins()
+    if check:
+        stale = generate.stale(project.root, project.config, values)
+        for path in stale:
+            typer.echo(f"- {path} is stale")
+        if stale:
+            raise UsageError("generated chart files are stale", "run: floe-test chart generate")
+        typer.echo("generated chart files are up to date")
+        return
+    changed = generate.write(project.root, project.config, values)
+    typer.echo("\n".join(f"wrote {path}" for path in changed) or "nothing to change")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``floe-test chart ...`` to ``app``."""
     app.add_typer(chart_app, name="chart")

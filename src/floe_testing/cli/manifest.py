@@ -34,6 +34,17 @@ def manifest(
     output: Annotated[
         Path | None, typer.Option(help="Write to this file instead of standard output.")
     ] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            help="Print a CronJob on this cron schedule (UTC) whose Job template is the Job "
+            "a run submits, into --namespace (default floe-test)."
+        ),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", metavar="KEY=VALUE", help="A setting for the tests (repeatable)."),
+    ] = None,
 ) -> None:
     """Print the Namespace, ServiceAccount and Job a cluster run submits, as YAML.
 
@@ -44,14 +55,30 @@ def manifest(
       floe-test manifest e2e --namespace floe-test --image ghcr.io/floe/test-runner:dev -- -k smoke
 
       floe-test manifest integration --checked-in --output tests/integration/test-job.yaml
+
+      floe-test manifest staging --schedule '*/5 * * * *' --output tests/staging/cronjob.yaml
     """
+    from floe_testing import tier_env
     from floe_testing.cluster.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
     from floe_testing.config import load_project
     from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
 
     project = load_project()
     chosen = resolve_tier(project, tier)
-    if checked_in:
+    settings = tier_env.parse_options(env or [])
+    if schedule is not None:
+        from floe_testing.cluster.manifest import CHECKED_IN_NAMESPACE
+        from floe_testing.cluster.schedule import SCHEDULED_RUN_ID, check_schedule, scheduled_yaml
+
+        check_schedule(schedule)
+        plan = build_plan(
+            project, tier, backend="cluster", backend_reason="manifest", profile=profile,
+            suite=suite, timeout=timeout, shards=shards, pytest_args=tuple(pytest_args or ()),
+            cluster=ClusterOptions(namespace=namespace, image=image), run_id=SCHEDULED_RUN_ID,
+            env=settings,
+        )  # fmt: skip
+        text = scheduled_yaml(JobSpec.from_plan(plan, namespace or CHECKED_IN_NAMESPACE), schedule)
+    elif checked_in:
         text = checked_in_yaml(project, chosen.name)
     else:
         plan = build_plan(
@@ -67,6 +94,7 @@ def manifest(
             pytest_args=tuple(pytest_args or ()),
             cluster=ClusterOptions(namespace=namespace, image=image),
             run_id=run_id,
+            env=settings,
         )
         from floe_testing.backends.cluster import pod_security_level, run_namespace
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from floe_testing.cli import options
 from floe_testing.cli.options import CLUSTER
+
+if TYPE_CHECKING:
+    from floe_testing.history.hook import RunHistory
+    from floe_testing.plan import RunPlan
+
+STAGING = "History, soak and performance"
 
 
 def run(
@@ -50,6 +56,43 @@ def run(
             "--reuse-cluster", help="Reuse an existing Kind cluster.", rich_help_panel=CLUSTER
         ),
     ] = False,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            metavar="KEY=VALUE",
+            help="A setting for the tests (repeatable; overrides the tier's env). Plain "
+            "values only: credential-like names are refused.",
+        ),
+    ] = None,
+    scale: Annotated[
+        int | None,
+        typer.Option(min=1, max=10_000, help="Demo data scale (1 = 4,000 orders; 100 = 400,000)."),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="Append this run's record to DIR/runs.jsonl (and compare performance "
+            "with the baseline there).",
+            rich_help_panel=STAGING,
+        ),
+    ] = None,
+    soak: Annotated[
+        str | None,
+        typer.Option(
+            help="Repeat the suite on one platform for this long (30m, 2m, 90s), "
+            "sampling resources and failing on drift.",
+            rich_help_panel=STAGING,
+        ),
+    ] = None,
+    max_failures: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Failed soak iterations tolerated before the soak stops (default 0).",
+            rich_help_panel=STAGING,
+        ),
+    ] = None,
 ) -> None:
     """Run a tier and leave JUnit at <results-dir>/<tier>/junit.xml.
 
@@ -65,13 +108,29 @@ def run(
       floe-test run integration --backend cluster --kubeconfig kc.yaml --shards 3
 
       floe-test run integration --backend cluster --kubeconfig kc --values values-k8s-local.yaml
+
+      floe-test run staging --backend local --scale 10 --history history/
+
+      floe-test run staging --soak 30m --max-failures 2 --history history/
     """
+    from floe_testing import tier_env
     from floe_testing.backends import backend_class, choose_backend
     from floe_testing.config import load_project
+    from floe_testing.errors import UsageError
+    from floe_testing.history.hook import RunHistory
+    from floe_testing.history.record import SCALE_SETTING
     from floe_testing.pipeline import execute
     from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
+    from floe_testing.soak.duration import parse_duration
     from floe_testing.ui import Ui
 
+    if max_failures is not None and soak is None:
+        raise UsageError("--max-failures applies to a soak", "add --soak DURATION, e.g. 30m")
+    soak_seconds = parse_duration(soak) if soak is not None else None
+    settings = tier_env.parse_options(env or [])
+    if scale is not None:
+        settings[SCALE_SETTING] = str(scale)
+    run_history = RunHistory.open(history)
     project = load_project()
     backend_name, reason = choose_backend(resolve_tier(project, tier), backend)
     plan = build_plan(
@@ -96,7 +155,9 @@ def run(
             install=not no_install,
             reuse_cluster=reuse_cluster,
         ),
+        env=settings,
     )
+    plan = _with_baseline(plan, run_history)
     runner = backend_class(backend_name)()
     runner.check(plan)
     ui = Ui()
@@ -104,8 +165,35 @@ def run(
         f"{plan.tier.name} tier · profile {plan.profile.name if plan.profile else 'none'} · "
         f"backend [bold]{backend_name}[/] ({reason}) · run {plan.run_id}"
     )
-    summary = execute(plan, runner, ui)
+    if plan.env:  # names only: values stay out of logs
+        ui.info(f"settings: {', '.join(name for name, _ in plan.env)}")
+    if soak_seconds is None:
+        summary = execute(plan, runner, ui)
+        run_history.finish(plan, summary)
+    else:
+        from floe_testing.soak.loop import SoakPhase
+
+        phase = SoakPhase(soak_seconds, max_failures or 0, run_history)
+        summary = execute(plan, runner, ui, run_phase=phase)
+        run_history.finish(plan, summary, resources=phase.last_resources, drift=phase.findings)
+    if run_history.history is not None:
+        ui.info(f"history: {run_history.history.path}")
     raise typer.Exit(summary.exit_code)
+
+
+def _with_baseline(plan: RunPlan, run_history: RunHistory) -> RunPlan:
+    """Give the performance tests the history's baseline for this backend and scale."""
+    from dataclasses import replace
+
+    from floe_testing.history.baseline import as_setting
+    from floe_testing.history.record import scale_of
+
+    run_history.begin(plan, {})
+    values = run_history.baseline_for(plan.tier.name, plan.backend, scale_of(plan.settings))
+    if not values:
+        return plan
+    run_history.begin(plan, values)
+    return replace(plan, env=tuple(sorted({**plan.settings, **as_setting(values)}.items())))
 
 
 def register(app: typer.Typer) -> None:

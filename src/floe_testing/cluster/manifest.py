@@ -60,6 +60,7 @@ class JobSpec:
     pytest_args: tuple[str, ...] = ()
     job_name: str = ""
     durations: tuple[tuple[str, float], ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()  # the tier's env and --env
 
     @classmethod
     def from_plan(cls, plan: RunPlan, namespace: str) -> JobSpec:
@@ -78,6 +79,7 @@ class JobSpec:
             pytest_args=plan.pytest_args,
             job_name=f"floe-{plan.tier.name}-tests-{plan.run_id}"[:MAX_NAME],
             durations=tuple(sorted(durations.items())),
+            settings=plan.env,
         )
 
     @classmethod
@@ -94,6 +96,7 @@ class JobSpec:
             suite=tier.path,
             timeout=tier.timeout,
             job_name=f"floe-{tier.name}-tests",
+            settings=tuple(sorted(tier.env.items())),
         )
 
 
@@ -149,6 +152,7 @@ def _env(spec: JobSpec) -> list[dict[str, Any]]:
         }
         for ref in secret_refs(spec.services)
     ]
+    env += [{"name": name, "value": value} for name, value in spec.settings]
     env += [
         {"name": "FLOE_TEST_TIER", "value": spec.tier.name},
         {"name": "FLOE_TEST_RUN_ID", "value": spec.run_id},

@@ -31,6 +31,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -189,8 +190,12 @@ def emit(result: frames.ShardResult) -> frames.Summary:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
     result = run_shard(args)
     summary = emit(result)
+    from floe_testing.history.deliver import deliver_scheduled
+
+    deliver_scheduled(result.junit_xml, result.exit_status, time.monotonic() - started)
     status = exit_status(result, args.shards)
     print(
         f"floe-test: shard {summary.shard} done (pytest status {summary.exit_status}, "

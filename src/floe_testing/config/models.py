@@ -149,6 +149,13 @@ class Tier(_Model):
     chart_values: Annotated[
         str, Field(description="the chart's values file (in charts/floe-platform) for this tier")
     ] = "values-test.yaml"
+    env: Annotated[
+        dict[str, str], Field(description="settings passed into the tier's test Jobs")
+    ] = Field(default_factory=dict)
+    backend_profiles: Annotated[
+        dict[BackendName, str],
+        Field(description="profile to use on a backend instead of the tier's own"),
+    ] = Field(default_factory=dict)
 
 
 class FloeTestConfig(_Model):
@@ -182,11 +189,15 @@ class FloeTestConfig(_Model):
             if not DNS_LABEL.match(name):
                 raise ValueError(f"{name!r} must be a DNS label (lower-case letters, digits, '-')")
         for tier in self.tiers.values():
-            if tier.profile is not None and tier.profile not in self.profiles:
-                raise ValueError(
-                    f"tiers.{tier.name}.profile: unknown profile {tier.profile!r}; "
-                    f"known: {', '.join(self.profiles)}"
-                )
+            named = [("profile", tier.profile)] + [
+                (f"backend-profiles.{b}", p) for b, p in tier.backend_profiles.items()
+            ]
+            for key, profile_name in named:
+                if profile_name is not None and profile_name not in self.profiles:
+                    raise ValueError(
+                        f"tiers.{tier.name}.{key}: unknown profile {profile_name!r}; "
+                        f"known: {', '.join(self.profiles)}"
+                    )
         for profile in self.profiles.values():
             for member in profile.services:
                 if member not in self.services:

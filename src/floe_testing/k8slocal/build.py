@@ -263,10 +263,8 @@ def build_all(layout: Layout, versions: Versions, log: Callable[[str], None]) ->
 
 
 if __name__ == "__main__":  # build one component: python -m floe_testing.k8slocal.build etcd
-    from floe_testing.k8slocal.layout import read_pins
-
     wanted = set(sys.argv[1:])
-    versions_ = Versions.from_pins(read_pins())
+    versions_ = Versions.pinned()
     for c in components(versions_):
         if not wanted or c.thing in wanted:
             build(Layout.from_env(), c, lambda m: print(m, file=sys.stderr))

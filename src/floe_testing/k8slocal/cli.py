@@ -14,12 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE
+from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE, FloeTestError
 from floe_testing.k8slocal import components, processes
 from floe_testing.k8slocal.down import down, leftovers
 from floe_testing.k8slocal.health import healthy, kubectl
 from floe_testing.k8slocal.images import docker_answers, load_from_docker
-from floe_testing.k8slocal.layout import Layout, Network, Versions, read_pins
+from floe_testing.k8slocal.layout import Layout, Network, Versions
 from floe_testing.k8slocal.preflight import PreflightError
 
 EPILOG = """examples:
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
         if args.command == "up":
             from floe_testing.k8slocal.up import up
 
-            kubeconfig = up(layout, Versions.from_pins(read_pins()), Network(), say)
+            kubeconfig = up(layout, Versions.pinned(), Network(), say)
             print(f"KUBECONFIG={kubeconfig}", flush=True)
             return 0
         if args.command == "load":
@@ -142,6 +142,9 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
     except PreflightError as error:
         say(f"error: {error}")
         return EXIT_USAGE if error.usage else EXIT_INFRASTRUCTURE
+    except FloeTestError as error:  # e.g. a malformed pins/versions.env
+        say(f"error: {error}")
+        return error.exit_code
     except subprocess.CalledProcessError as error:
         output = (error.stderr or error.stdout or "").strip()
         say(f"error: {' '.join(map(str, error.cmd))} exited with {error.returncode}: {output}")

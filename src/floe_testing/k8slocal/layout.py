@@ -13,23 +13,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from floe_testing import pins
+
 REPO = Path(__file__).resolve().parents[3]
-PINS_FILE = REPO / "pins" / "versions.env"
 GO_SOURCES = Path(__file__).resolve().parent / "go"
-
-
-def read_pins(path: Path = PINS_FILE) -> dict[str, str]:
-    """KEY=VALUE lines of pins/versions.env (comments and blank lines skipped)."""
-    pins: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.isidentifier():
-            raise ValueError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
-        pins[key] = value
-    return pins
 
 
 def write_if_changed(path: Path, text: str, mode: int | None = None) -> bool:
@@ -54,22 +41,27 @@ class Versions:
     debian_packages: dict[str, str]
 
     @classmethod
-    def from_pins(cls, pins: dict[str, str]) -> Versions:
+    def pinned(cls) -> Versions:
+        """The versions in this checkout's pins/versions.env."""
+        return cls.from_pins(pins.load(REPO))
+
+    @classmethod
+    def from_pins(cls, values: dict[str, str]) -> Versions:
         packages = {
-            "containerd": pins["CONTAINERD_PACKAGE_VERSION"],
-            "runc": pins["RUNC_PACKAGE_VERSION"],
-            "containernetworking-plugins": pins["CNI_PLUGINS_PACKAGE_VERSION"],
-            "iptables": pins["IPTABLES_PACKAGE_VERSION"],
-            "ipset": pins["IPSET_PACKAGE_VERSION"],
-            "conntrack": pins["CONNTRACK_PACKAGE_VERSION"],
-            "openssl": pins["OPENSSL_PACKAGE_VERSION"],  # the certificates
+            "containerd": values["CONTAINERD_PACKAGE_VERSION"],
+            "runc": values["RUNC_PACKAGE_VERSION"],
+            "containernetworking-plugins": values["CNI_PLUGINS_PACKAGE_VERSION"],
+            "iptables": values["IPTABLES_PACKAGE_VERSION"],
+            "ipset": values["IPSET_PACKAGE_VERSION"],
+            "conntrack": values["CONNTRACK_PACKAGE_VERSION"],
+            "openssl": values["OPENSSL_PACKAGE_VERSION"],  # the certificates
         }
         return cls(
-            kubernetes=pins["KUBERNETES_VERSION"],
-            etcd=pins["ETCD_VERSION"],
-            coredns=pins["COREDNS_VERSION"],
-            kube_router=pins["KUBE_ROUTER_VERSION"],
-            kube_router_upgrades=tuple(pins["KUBE_ROUTER_DEPENDENCY_UPGRADES"].split(",")),
+            kubernetes=values["KUBERNETES_VERSION"],
+            etcd=values["ETCD_VERSION"],
+            coredns=values["COREDNS_VERSION"],
+            kube_router=values["KUBE_ROUTER_VERSION"],
+            kube_router_upgrades=tuple(values["KUBE_ROUTER_DEPENDENCY_UPGRADES"].split(",")),
             debian_packages=packages,
         )
 

@@ -1,6 +1,7 @@
 """The cluster's certificate authority, its certificates and the kubeconfigs that use them.
 
-One CA signs every serving and client certificate (ECDSA P-256, made with the openssl CLI);
+One CA signs every serving and client certificate (ECDSA P-256, made with the openssl CLI)
+except the front-proxy client's, which has its own CA (the requestheader CA);
 identities follow Kubernetes' conventions, so the built-in RBAC bindings apply (the kubelet
 is ``system:node:<node>`` in ``system:nodes`` for the Node authorizer and NodeRestriction;
 kube-proxy is ``system:kube-proxy``), and a separate key signs ServiceAccount tokens.
@@ -33,6 +34,7 @@ class Identity:
     client: bool = True
     dns: tuple[str, ...] = ()
     ips: tuple[str, ...] = ()
+    authority: str = "ca"  # which CA signs it
 
 
 def identities(node: str, node_ip: str, apiserver_service_ip: str, domain: str) -> list[Identity]:
@@ -55,6 +57,8 @@ def identities(node: str, node_ip: str, apiserver_service_ip: str, domain: str) 
         ),
         Identity("apiserver-kubelet-client", "kube-apiserver-kubelet-client"),
         Identity("apiserver-etcd-client", "kube-apiserver-etcd-client"),
+        # the API server proxying to aggregated APIs; its own CA, as the requestheader CA
+        Identity("front-proxy-client", "front-proxy-client", authority="front-proxy-ca"),
         Identity("etcd", "etcd", server=True, client=True, dns=("localhost",), ips=("127.0.0.1",)),
         Identity("admin", "floe-k8s-local:admin", organization="system:masters"),
         Identity("controller-manager", "system:kube-controller-manager"),
@@ -115,9 +119,9 @@ def _issue(pki: Path, identity: Identity) -> None:
             "-in",
             str(csr),
             "-CA",
-            str(pki / "ca.crt"),
+            str(pki / f"{identity.authority}.crt"),
             "-CAkey",
-            str(pki / "ca.key"),
+            str(pki / f"{identity.authority}.key"),
             "-CAcreateserial",
             "-days",
             "365",
@@ -127,6 +131,42 @@ def _issue(pki: Path, identity: Identity) -> None:
             "-out",
             str(crt),
         )
+
+
+def _authority(pki: Path, name: str, common_name: str) -> None:
+    _key(pki / f"{name}.key")
+    _openssl(
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        str(pki / f"{name}.key"),
+        "-subj",
+        f"/CN={common_name}",
+        "-days",
+        "3650",
+        "-sha256",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+        "-out",
+        str(pki / f"{name}.crt"),
+    )
+
+
+def _complete(pki: Path, wanted: list[Identity]) -> bool:
+    """Issue what a newer version of this module added, with the existing authorities."""
+    added = False
+    for name in {identity.authority for identity in wanted}:
+        if not (pki / f"{name}.crt").is_file():
+            _authority(pki, name, f"{CLUSTER}-{name}")
+            added = True
+    for identity in wanted:
+        if not (pki / f"{identity.name}.crt").is_file():
+            _issue(pki, identity)
+            added = True
+    return added
 
 
 def ensure_pki(pki: Path, node: str, node_ip: str, apiserver_service_ip: str, domain: str) -> bool:
@@ -142,30 +182,14 @@ def ensure_pki(pki: Path, node: str, node_ip: str, apiserver_service_ip: str, do
         "domain": domain,
     }
     stamp = pki / "inputs.json"
+    wanted = identities(node, node_ip, apiserver_service_ip, domain)
     if stamp.is_file() and json.loads(stamp.read_text()) == inputs:
-        return False
+        return _complete(pki, wanted)
     pki.mkdir(parents=True, exist_ok=True)
     pki.chmod(0o700)
-    _key(pki / "ca.key")
-    _openssl(
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        str(pki / "ca.key"),
-        "-subj",
-        f"/CN={CLUSTER}-ca",
-        "-days",
-        "3650",
-        "-sha256",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-        "-out",
-        str(pki / "ca.crt"),
-    )
-    for identity in identities(node, node_ip, apiserver_service_ip, domain):
+    _authority(pki, "ca", f"{CLUSTER}-ca")
+    _authority(pki, "front-proxy-ca", f"{CLUSTER}-front-proxy-ca")
+    for identity in wanted:
         _issue(pki, identity)
     _key(pki / "service-account.key")
     _openssl(

@@ -31,7 +31,7 @@ def image_refs(versions: Versions) -> dict[str, str]:
     tools = node_tools_version()
     return {
         "pause": f"floe.local/k8s-local/pause:{tools}",
-        "dnsprobe": f"floe.local/k8s-local/dnsprobe:{tools}",
+        "probe": f"floe.local/k8s-local/probe:{tools}",
         "coredns": f"floe.local/k8s-local/coredns:{versions.coredns}",
     }
 
@@ -77,7 +77,7 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     _wait_node_ready(layout, say)
     router = components.kube_router(layout, bins)  # it needs the Node object to start
     _start(layout, router, say)
-    _wait_dns(layout, refs["dnsprobe"], say)
+    _wait_dns(layout, refs["probe"], say)
     _wait_up(layout, router, 30)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
@@ -95,7 +95,7 @@ def _prepare_state(
     if pki.ensure_pki(
         layout.pki, components.NODE, node_ip, net.apiserver_service_ip, net.cluster_domain
     ):
-        say(f"made a CA and certificates in {layout.pki}")
+        say(f"made certificates in {layout.pki}")
     server = components.api_url(node_ip)
     pki.write_kubeconfig(layout.admin_kubeconfig, layout.pki, server, "admin")
     for identity in ("controller-manager", "scheduler", "kubelet", "kube-proxy", "kube-router"):
@@ -110,8 +110,12 @@ def _prepare_state(
 
 
 def _fingerprint(layout: Layout, component: components.Component) -> str:
-    """The command line and every configuration file it names: a change means a restart."""
+    """The CA, the command line and every configuration file it names: a change of any means
+    a restart."""
     digest = hashlib.sha256()
+    authority = layout.pki / "ca.crt"  # new certificates everywhere: every component restarts
+    if authority.is_file():
+        digest.update(authority.read_bytes())
     for arg in component.command:
         digest.update(arg.encode() + b"\0")
         path = Path(arg.split("=", 1)[-1])
@@ -156,7 +160,7 @@ def _import_images(layout: Layout, bins: dict[str, Path], refs: dict[str, str], 
     archives = layout.state / "images"
     wanted = {
         "pause": (bins["nodetools"], ["/nodetools", "pause"]),
-        "dnsprobe": (bins["nodetools"], ["/nodetools"]),
+        "probe": (bins["nodetools"], ["/nodetools"]),
         "coredns": (bins["coredns"], ["/coredns"]),
     }
     for key, (binary, entrypoint) in wanted.items():

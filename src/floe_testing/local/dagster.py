@@ -52,7 +52,15 @@ class DagsterLayout:
             "run_coordinator": {
                 "module": "dagster._core.run_coordinator",
                 "class": "QueuedRunCoordinator",
-                "config": {"dequeue_interval_seconds": 1},
+                # runs that write the demo's DuckDB file one at a time (floe_demo's writer tag);
+                # publish-only runs read it and may overlap
+                "config": {
+                    "dequeue_interval_seconds": 1,
+                    "max_concurrent_runs": 4,
+                    "tag_concurrency_limits": [
+                        {"key": "floe/duckdb", "value": "writer", "limit": 1}
+                    ],
+                },
             },
             "run_monitoring": {"enabled": True, "poll_interval_seconds": 5},
             "telemetry": {"enabled": False},

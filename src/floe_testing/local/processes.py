@@ -54,13 +54,20 @@ class ManagedProcess:
 class ProcessSupervisor:
     """Owns the platform's processes: start, watch, and end them all."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, *, die_with_parent: bool = True) -> None:
+        """``die_with_parent=False`` (``--keep``) lets the processes outlive floe-test."""
         self.log_dir = log_dir
+        self.die_with_parent = die_with_parent
         self.processes: list[ManagedProcess] = []
 
     def start(
-        self, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: Path,
     ) -> ManagedProcess:
+        """Start ``argv`` in a new session, logging to ``<log_dir>/<name>.log``."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{name}.log"
         log_file = log_path.open("ab")
@@ -72,7 +79,7 @@ class ProcessSupervisor:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent if self.die_with_parent else None,
         )
         process = ManagedProcess(name, popen, log_path, log_file)
         self.processes.append(process)

@@ -109,9 +109,12 @@ def dagster_client() -> Iterator[DagsterClient]:
 @pytest.fixture(scope="session")
 def polaris_rest_catalog() -> RestCatalog:
     """One authenticated REST catalog session per test session (a token, not a login per test)."""
-    from floe_testing.pytest_plugin.polaris import CatalogConfigError, connect_catalog
+    from floe_testing.pytest_plugin.polaris import AUTH_ENV, CatalogConfigError, connect_catalog
 
-    await_service("polaris", "/q/health/ready", port="management")
+    if os.environ.get(AUTH_ENV) == "none":  # the local Iceberg REST stand-in (docs/catalog.md)
+        await_service("polaris", "/v1/config", port="http")
+    else:
+        await_service("polaris", "/q/health/ready", port="management")
     try:
         return connect_catalog()
     except CatalogConfigError as exc:

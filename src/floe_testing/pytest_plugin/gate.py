@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from floe_testing import endpoints_file
 from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, READY, await_gate
 from floe_testing.polling import WaitTimeout
 
@@ -24,3 +25,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         state = str(exc)
     if state != READY:
         pytest.exit(f"the platform did not start: {state}", returncode=EXIT_PLATFORM_FAILED)
+    # ports and secrets learned during start-up (the suite started before they were known)
+    endpoints = os.environ.get(endpoints_file.ENDPOINTS_FILE_ENV)
+    if endpoints and Path(endpoints).is_file():
+        os.environ.update(endpoints_file.read(Path(endpoints)))

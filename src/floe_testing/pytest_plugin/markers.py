@@ -13,6 +13,7 @@ import pytest
 
 REQUIREMENT = "requirement"
 SERVICES = "services"
+POLARIS_ONLY = "polaris_only"
 
 MARKERS: dict[str, str] = {
     REQUIREMENT: (
@@ -22,6 +23,10 @@ MARKERS: dict[str, str] = {
     SERVICES: (
         "services(*names): contract services (or aliases) whose recent logs are attached "
         "to this test's report when it fails"
+    ),
+    POLARIS_ONLY: (
+        "polaris_only: needs Polaris itself (OAuth, principals, grants, management API); the "
+        "local backend's Iceberg REST stand-in (docs/catalog.md) deselects it"
     ),
 }
 

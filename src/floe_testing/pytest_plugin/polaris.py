@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 
 CLIENT_ID_ENV = "POLARIS_CLIENT_ID"
 CLIENT_SECRET_ENV = "POLARIS_CLIENT_SECRET"  # noqa: S105 - a variable name
+# a principal the bootstrap creates without any grant (the e2e suite proves it is denied)
+NO_GRANTS_ID_ENV = "POLARIS_NO_GRANTS_CLIENT_ID"
+NO_GRANTS_SECRET_ENV = "POLARIS_NO_GRANTS_CLIENT_SECRET"  # noqa: S105 - a variable name
 CATALOG_ENV = "POLARIS_CATALOG"
 DEFAULT_CATALOG = "floe"
 API_PATH = "/api/catalog"
+API_PATH_ENV = "POLARIS_API_PATH"
+AUTH_ENV = "FLOE_TEST_CATALOG_AUTH"
 SCOPE = "PRINCIPAL_ROLE:ALL"
-# Object storage for table data when the catalog does not vend credentials (MinIO in the chart).
+# Object storage for table data when the catalog does not vend credentials (SeaweedFS).
 S3_ENV = {"s3.access-key-id": "AWS_ACCESS_KEY_ID", "s3.secret-access-key": "AWS_SECRET_ACCESS_KEY"}
 
 
@@ -34,37 +39,49 @@ class CatalogConfigError(RuntimeError):
     """A variable the catalog needs is missing; names it and where it comes from."""
 
 
-def catalog_properties(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """PyIceberg REST catalog properties from the service contract and the environment."""
+def catalog_properties(
+    environ: Mapping[str, str] | None = None, credentials: tuple[str, str] | None = None
+) -> dict[str, str]:
+    """PyIceberg REST catalog properties from the service contract and the environment.
+
+    ``credentials`` (client id, secret) replaces the contract's principal (e.g. the one without
+    grants). With ``FLOE_TEST_CATALOG_AUTH=none`` (the local backend's Iceberg REST stand-in,
+    docs/catalog.md) no token is requested.
+    """
     env = os.environ if environ is None else environ
-    missing = [name for name in (CLIENT_ID_ENV, CLIENT_SECRET_ENV) if not env.get(name)]
-    if missing:
-        raise CatalogConfigError(
-            f"{' and '.join(missing)} not set: the Polaris principal's credentials come from "
-            "the polaris-credentials Secret in a test Job; export them to run on a host"
-        )
-    uri = f"{service('polaris', environ=env).url}{API_PATH}"
+    uri = f"{service('polaris', environ=env).url}{env.get(API_PATH_ENV, API_PATH)}"
     properties = {
         "type": "rest",
         "uri": uri,
-        "oauth2-server-uri": f"{uri}/v1/oauth/tokens",
-        "credential": f"{env[CLIENT_ID_ENV]}:{env[CLIENT_SECRET_ENV]}",
-        "scope": SCOPE,
         "warehouse": env.get(CATALOG_ENV) or DEFAULT_CATALOG,
     }
+    if env.get(AUTH_ENV) != "none":
+        if credentials is None:
+            missing = [name for name in (CLIENT_ID_ENV, CLIENT_SECRET_ENV) if not env.get(name)]
+            if missing:
+                raise CatalogConfigError(
+                    f"{' and '.join(missing)} not set: the Polaris principal's credentials come "
+                    "from the polaris-credentials Secret in a test Job; export them on a host"
+                )
+            credentials = (env[CLIENT_ID_ENV], env[CLIENT_SECRET_ENV])
+        properties["oauth2-server-uri"] = f"{uri}/v1/oauth/tokens"
+        properties["credential"] = ":".join(credentials)
+        properties["scope"] = SCOPE
     if env.get(S3_ENV["s3.access-key-id"]):
-        properties["s3.endpoint"] = service("minio", environ=env).url
+        properties["s3.endpoint"] = service("seaweedfs", environ=env).url
         properties["s3.region"] = env.get("AWS_REGION") or "us-east-1"
         properties["s3.force-virtual-addressing"] = "false"
         properties.update({prop: env.get(var, "") for prop, var in S3_ENV.items()})
     return properties
 
 
-def connect_catalog(environ: Mapping[str, str] | None = None) -> RestCatalog:
+def connect_catalog(
+    environ: Mapping[str, str] | None = None, credentials: tuple[str, str] | None = None
+) -> RestCatalog:
     """A REST catalog session against Polaris (fetches config and a token on creation)."""
     from pyiceberg.catalog.rest import RestCatalog
 
-    properties = catalog_properties(environ)
+    properties = catalog_properties(environ, credentials)
     return RestCatalog(properties["warehouse"], **properties)
 
 

@@ -42,7 +42,7 @@ def test_render_prints_the_profile_as_yaml_with_overrides() -> None:
     objects = [d for d in yaml.safe_load_all(result.stdout) if d]
     names = {(o["kind"], o["metadata"]["name"]) for o in objects}
     assert ("Service", "dagster-webserver") in names
-    assert not any(name.startswith(("polaris", "minio", "cube")) for _, name in names)
+    assert not any(name.startswith(("polaris", "seaweedfs", "cube")) for _, name in names)
     assert {o["metadata"]["namespace"] for o in objects} == {"ns1"}
     webserver = next(
         o

@@ -14,7 +14,7 @@ from floe_testing.chart.schemas import kubernetes_versions, schema_problems
 
 from .renders import CHART, NAMESPACE, PROFILES, VALUES_FILES, rendered
 
-FULL_ONLY = ("polaris", "minio", "cube")
+FULL_ONLY = ("polaris", "seaweedfs", "cube")
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)
@@ -73,7 +73,7 @@ def _mentions(manifest: dict[str, object], word: str) -> bool:
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)
-def test_minimal_renders_no_polaris_minio_or_cube_objects(values_file: str) -> None:
+def test_minimal_renders_no_polaris_seaweedfs_or_cube_objects(values_file: str) -> None:
     result = rendered("minimal", values_file)
     leaked = [
         f"{m['kind']}/{m['metadata']['name']}"
@@ -85,17 +85,16 @@ def test_minimal_renders_no_polaris_minio_or_cube_objects(values_file: str) -> N
 
 
 @pytest.mark.parametrize("values_file", VALUES_FILES)
-def test_full_renders_polaris_minio_cube_and_their_bootstrap(values_file: str) -> None:
+def test_full_renders_polaris_seaweedfs_cube_and_their_bootstrap(values_file: str) -> None:
     result = rendered("full", values_file)
     for kind, name in [
         ("Service", "polaris"),
         ("Deployment", "polaris"),
-        ("Service", "minio"),
-        ("StatefulSet", "minio"),
+        ("Service", "seaweedfs"),
+        ("StatefulSet", "seaweedfs"),
         ("Service", "cube"),
         ("Deployment", "cube"),
         ("Deployment", "cube-refresh-worker"),
-        ("Job", "minio-bucket"),
         ("Job", "polaris-bootstrap"),
     ]:
         assert result.get(kind, name) is not None, f"{kind}/{name} missing"
@@ -113,25 +112,53 @@ def test_seed_flag_minimal_true_is_the_minimal_profile() -> None:
     assert shape(by_flag.manifests) == shape(by_profile.manifests)
 
 
-def test_bootstrap_hooks_run_bucket_first_and_tolerate_existing_state() -> None:
+def test_object_store_creates_the_bucket() -> None:
     result = rendered("full")
-    bucket, catalog = result.get("Job", "minio-bucket"), result.get("Job", "polaris-bootstrap")
-    assert bucket is not None
-    assert catalog is not None
-    weights = [int(j["metadata"]["annotations"]["helm.sh/hook-weight"]) for j in (bucket, catalog)]
-    assert weights[0] < weights[1]
-    for job in (bucket, catalog):
-        annotations = job["metadata"]["annotations"]
-        assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
-        assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
-        assert job["spec"]["activeDeadlineSeconds"] > 0
-    bucket_script = bucket["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "mb --ignore-existing" in bucket_script
-    assert "until mc alias set" in bucket_script
-    catalog_script = catalog["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "/q/health/ready" in catalog_script  # waits for Polaris
-    assert '"$code" = 404' in catalog_script
-    assert "201|409" in catalog_script
+    store = result.get("StatefulSet", "seaweedfs")
+    assert store is not None
+    store_script = store["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert "-bucket=floe" in store_script
+    assert "-s3.port.iceberg=0" in store_script  # no second catalog on the side
+
+
+def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> None:
+    result = rendered("full")
+    job = result.get("Job", "polaris-bootstrap")
+    assert job is not None
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
+    assert "before-hook-creation" in annotations["helm.sh/hook-delete-policy"]
+    assert job["spec"]["activeDeadlineSeconds"] > 0
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    platform = result.get("Deployment", "dagster-user-code")
+    assert platform is not None
+    assert container["image"] == platform["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert container["command"][:3] == ["floe-test", "bootstrap", "catalog"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["FLOE_CATALOG_URI"]["value"] == "http://polaris:8181/api/catalog"
+    assert env["POLARIS_MANAGEMENT_URI"]["value"] == "http://polaris:8181/api/management/v1"
+    assert env["FLOE_S3_BUCKET"]["value"] == "floe"
+    assert env["FLOE_CATALOG_NAMESPACES"]["value"] == "floe_demo"
+    secrets = {
+        name: (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+        for name, e in env.items()
+        if "valueFrom" in e
+    }
+    assert secrets["POLARIS_PIPELINE_CLIENT_SECRET"] == (
+        "polaris-pipeline-credentials",
+        "client-secret",
+    )
+    assert secrets["POLARIS_NO_GRANTS_CLIENT_ID"] == ("polaris-no-grants-credentials", "client-id")
+    assert secrets["AWS_SECRET_ACCESS_KEY"] == ("s3-credentials", "secret-access-key")
+    # the settings the bootstrap reads are exactly what the hook sets
+    from floe_testing.bootstrap.settings import settings_from_env
+
+    plain = {name: e.get("value", f"<{name}>") for name, e in env.items()}
+    settings = settings_from_env(plain)
+    assert settings.polaris is not None
+    assert settings.polaris.no_grants is not None
+    assert settings.location == "s3://floe/warehouse"
 
 
 def test_user_code_serves_the_demo_with_duckdb_on_a_volume() -> None:
@@ -190,22 +217,27 @@ def test_dagster_instance_is_valid_dagster_config_with_postgres_and_queue(
     }
 
 
-def test_images_are_pinned_and_minio_image_is_configurable() -> None:
+def test_images_are_pinned_from_versions_env_and_configurable() -> None:
+    from floe_testing import pins
+
     result = rendered(
         "full",
         "values-test.yaml",
-        "minio.image.repository=registry.local/minio",
-        "minio.image.tag=RELEASE.2030-01-01T00-00-00Z",
+        "seaweedfs.image.repository=registry.local/seaweedfs",
+        "seaweedfs.image.tag=9.99",
     )
-    statefulset = result.get("StatefulSet", "minio")
+    statefulset = result.get("StatefulSet", "seaweedfs")
     assert statefulset is not None
     image = statefulset["spec"]["template"]["spec"]["containers"][0]["image"]
-    assert image == "registry.local/minio:RELEASE.2030-01-01T00-00-00Z"
-    default = rendered("full").get("StatefulSet", "minio")
-    assert default is not None
-    assert default["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
-        "quay.io/minio/minio:RELEASE."
-    )
+    assert image == "registry.local/seaweedfs:9.99"
+    default = rendered("full")
+    images = {
+        m["metadata"]["name"]: m["spec"]["template"]["spec"]["containers"][0]["image"]
+        for m in default.manifests
+        if m["kind"] in {"StatefulSet", "Deployment"}
+    }
+    assert images["seaweedfs"] == f"docker.io/chrislusf/seaweedfs:{pins.pin('SEAWEEDFS_VERSION')}"
+    assert images["cube"] == f"docker.io/cubejs/cube:v{pins.pin('CUBE_VERSION')}"
 
 
 def test_namespace_option_carries_the_pod_security_level() -> None:
@@ -226,8 +258,8 @@ def test_recommended_labels_on_every_object() -> None:
 
 
 def test_existing_secrets_are_referenced_not_rendered() -> None:
-    result = rendered("full", "values-test.yaml", "secrets.minio-credentials.existing=true")
-    assert result.get("Secret", "minio-credentials") is None
+    result = rendered("full", "values-test.yaml", "secrets.s3-credentials.existing=true")
+    assert result.get("Secret", "s3-credentials") is None
     assert result.get("Secret", "polaris-credentials") is not None
 
 

@@ -105,7 +105,7 @@ def test_profile_fits_its_ci_runner_with_the_test_job(
 def test_footprint_counts_replicas_init_containers_and_one_hook() -> None:
     pods = _pods("full")
     hooks = [p for p in pods if p.hook]
-    assert {p.name for p in hooks} == {"minio-bucket", "polaris-bootstrap"}
+    assert {p.name for p in hooks} == {"polaris-bootstrap"}
     total = footprint(rendered("full", "values-test.yaml", *WITH_OPTIONALS).manifests)
     assert total > footprint(rendered("minimal").manifests) > Decimal(0)
 

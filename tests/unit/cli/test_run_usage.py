@@ -33,29 +33,6 @@ def test_unknown_tier_exits_2_naming_known_tiers(tmp_path: Path) -> None:
     assert not (tmp_path / "r").exists()
 
 
-def test_full_profile_on_local_backend_exits_2_with_reason(tmp_path: Path) -> None:
-    result = floe_test("run", "e2e", "--backend", "local", "--results-dir", str(tmp_path / "r"))
-    assert result.returncode == 2
-    assert "run as containers" in result.stderr
-    assert "--backend kind" in result.stderr
-    assert not (tmp_path / "r").exists()
-
-
-def test_full_profile_option_on_integration_tier_is_refused_locally(tmp_path: Path) -> None:
-    result = floe_test(
-        "run",
-        "integration",
-        "--backend",
-        "local",
-        "--profile",
-        "full",
-        "--results-dir",
-        str(tmp_path / "r"),
-    )
-    assert result.returncode == 2
-    assert "polaris" in result.stderr
-
-
 def test_malformed_tier_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
     text = (ROOT / "pyproject.toml").read_text().replace("timeout = 600", "timeout = -5", 1)
     bad = tmp_path / "pyproject.toml"

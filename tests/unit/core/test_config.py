@@ -29,7 +29,7 @@ def test_project_configuration_is_valid() -> None:
     minimal = {s.name for s in config.profile_services("minimal")}
     full = {s.name for s in config.profile_services("full")}
     assert minimal < full
-    assert {"polaris", "cube", "minio"} <= full - minimal
+    assert {"polaris", "cube", "seaweedfs"} <= full - minimal
 
 
 def test_seed_ci_table_is_in_the_configuration() -> None:

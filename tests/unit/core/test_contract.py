@@ -31,7 +31,7 @@ def test_cluster_env_uses_cluster_dns_names(config: FloeTestConfig) -> None:
 def test_minimal_profile_env_has_no_full_profile_services(config: FloeTestConfig) -> None:
     env = {e.name for e in cluster_env(config.profile_services("minimal"), "ns")}
     assert "DAGSTER_HOST" in env
-    assert not {"POLARIS_HOST", "CUBE_HOST", "MINIO_HOST"} & env
+    assert not {"POLARIS_HOST", "CUBE_HOST", "S3_HOST"} & env
 
 
 def test_local_env_overrides_ports(config: FloeTestConfig) -> None:
@@ -42,12 +42,9 @@ def test_local_env_overrides_ports(config: FloeTestConfig) -> None:
     assert {e.name: e.value for e in env} == {"DAGSTER_HOST": "127.0.0.1", "DAGSTER_PORT": "41234"}
 
 
-def test_full_profile_needs_a_cluster_for_polaris_minio_and_cube(config: FloeTestConfig) -> None:
-    assert {s.name for s in needs_cluster(config.profile_services("full"))} == {
-        "polaris",
-        "minio",
-        "cube",
-    }
+def test_every_profile_runs_without_a_cluster(config: FloeTestConfig) -> None:
+    # Polaris (JVM), SeaweedFS and Cube (Node.js) run as local processes too
+    assert needs_cluster(config.profile_services("full")) == []
     assert needs_cluster(config.profile_services("minimal")) == []
 
 

@@ -13,8 +13,8 @@ from floe_demo import data, transforms
 @pytest.fixture
 def conn() -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(":memory:") as connection:
-        transforms.load_raw_customers(connection, data.customers())
-        transforms.load_raw_orders(connection, data.orders())
+        transforms.load_raw_customers(connection, data.customer_batches())
+        transforms.load_raw_orders(connection, data.order_batches())
         yield connection
 
 
@@ -23,6 +23,25 @@ def test_generation_is_deterministic() -> None:
     assert data.customers(seed=1) != data.customers(seed=2)
     assert len(data.customers()) == data.CUSTOMERS
     assert len(data.orders()) == data.ORDERS
+
+
+def test_every_scale_is_deterministic_and_batched() -> None:
+    """Scale 3 spans several batches; each batch is bounded and reproducible on its own."""
+    first = [len(batch) for batch in data.order_batches(scale=3)]
+    assert first == [data.BATCH, data.ORDERS * 3 - data.BATCH]
+    assert data.orders(scale=3) == data.orders(scale=3)
+    assert data.orders(scale=3) != data.orders(scale=2)
+    ids = [o.order_id for o in data.orders(scale=3)]
+    assert ids == list(range(1, data.ORDERS * 3 + 1))
+    assert max(o.customer_id for o in data.orders(scale=3)) > data.CUSTOMERS * 2
+    counts = data.expected_row_counts(scale=3)
+    assert counts["raw_orders"] == 3 * data.ORDERS
+    assert counts["raw_customers"] == 3 * data.CUSTOMERS
+
+
+def test_scale_out_of_range_is_refused() -> None:
+    with pytest.raises(ValueError, match="between 1 and"):
+        next(data.order_batches(scale=0))
 
 
 def test_staging_trims_names_and_unifies_segments(conn: duckdb.DuckDBPyConnection) -> None:

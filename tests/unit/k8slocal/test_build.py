@@ -13,7 +13,7 @@ from floe_testing.k8slocal.build import (
     is_built,
     staging_replaces,
 )
-from floe_testing.k8slocal.layout import Layout, Versions, read_pins
+from floe_testing.k8slocal.layout import Layout, Versions
 
 UPSTREAM_MOD = """module k8s.io/kubernetes
 
@@ -45,7 +45,7 @@ def test_a_release_without_staging_replaces_is_refused() -> None:
 
 
 def test_the_repository_pins_name_every_component() -> None:
-    versions = Versions.from_pins(read_pins())
+    versions = Versions.pinned()
     things = {c.thing: c for c in components(versions)}
     assert set(things) == {"k8s", "etcd", "kube-router", "coredns", "node-tools"}
     kube = things["k8s"]
@@ -53,16 +53,9 @@ def test_the_repository_pins_name_every_component() -> None:
     assert kube.tags == "selinux,notest,grpcnotrace,providerless"
 
 
-def test_a_malformed_pin_names_its_line(tmp_path: Path) -> None:
-    pins = tmp_path / "versions.env"
-    pins.write_text("# comment\nGOOD=1\nnot a pin\n")
-    with pytest.raises(ValueError, match=r"versions.env:3"):
-        read_pins(pins)
-
-
 def test_a_build_counts_only_when_its_stamp_matches_and_binaries_exist(tmp_path: Path) -> None:
     layout = Layout(cache=tmp_path, state=tmp_path / "state", run=tmp_path / "run")
-    etcd = next(c for c in components(Versions.from_pins(read_pins())) if c.thing == "etcd")
+    etcd = next(c for c in components(Versions.pinned()) if c.thing == "etcd")
     root = layout.build_dir("etcd", etcd.version)
     (root / "bin").mkdir(parents=True)
     assert not is_built(layout, etcd)

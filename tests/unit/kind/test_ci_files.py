@@ -126,9 +126,12 @@ def test_staging_is_scheduled_and_reads_the_kubeconfig_from_a_secret() -> None:
     text = (REPO / ".github" / "workflows" / "staging.yml").read_text()
     assert "secrets.STAGING_KUBECONFIG" in text
     assert "umask 077" in text
-    ((_, _, argv),) = _floe_test_commands(workflow)
+    (run, report) = _floe_test_commands(workflow)
+    argv = run[2]
     assert argv[:2] == ["run", "staging"]
     assert "--kubeconfig" in argv
+    assert argv[argv.index("--history") + 1] == "staging-history"
+    assert report[2][:3] == ["report", "--history", "staging-history"]
 
 
 DOCKERFILE = (REPO / "tests" / "Dockerfile").read_text()

@@ -46,12 +46,16 @@ def test_unknown_service_lists_the_contract() -> None:
 def test_fixture_secret_variables_are_the_contracts() -> None:
     """A tripwire: the clients read exactly the variables the Job gets from Secrets."""
     config = load_project().config
+    from floe_testing.bootstrap.settings import NO_GRANTS_CREDENTIALS_ENV, PIPELINE_CREDENTIALS_ENV
+
     assert {s.env for s in config.services["polaris"].secrets} == {
         polaris.CLIENT_ID_ENV,
         polaris.CLIENT_SECRET_ENV,
+        *PIPELINE_CREDENTIALS_ENV,  # the pipeline's principal (floe-test bootstrap catalog)
+        *NO_GRANTS_CREDENTIALS_ENV,  # a principal without grants (the deny scenario)
     }
     assert {s.env for s in config.services["cube"].secrets} == {API_SECRET_ENV}
-    assert set(polaris.S3_ENV.values()) == {s.env for s in config.services["minio"].secrets}
+    assert set(polaris.S3_ENV.values()) == {s.env for s in config.services["seaweedfs"].secrets}
 
 
 def test_catalog_properties_come_from_the_contract() -> None:
@@ -59,7 +63,7 @@ def test_catalog_properties_come_from_the_contract() -> None:
         "POLARIS_HOST": "polaris.ns.svc.cluster.local",
         "POLARIS_CLIENT_ID": "id",
         "POLARIS_CLIENT_SECRET": "secret",
-        "MINIO_HOST": "minio.ns.svc.cluster.local",
+        "S3_HOST": "seaweedfs.ns.svc.cluster.local",
         "AWS_ACCESS_KEY_ID": "key",
         "AWS_SECRET_ACCESS_KEY": "secret-key",
     }
@@ -68,5 +72,5 @@ def test_catalog_properties_come_from_the_contract() -> None:
     assert properties["oauth2-server-uri"].endswith("/api/catalog/v1/oauth/tokens")
     assert properties["credential"] == "id:secret"
     assert properties["warehouse"] == polaris.DEFAULT_CATALOG
-    assert properties["s3.endpoint"] == "http://minio.ns.svc.cluster.local:9000"
+    assert properties["s3.endpoint"] == "http://seaweedfs.ns.svc.cluster.local:8333"
     assert properties["s3.secret-access-key"] == "secret-key"

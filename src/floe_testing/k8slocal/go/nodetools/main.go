@@ -3,6 +3,7 @@
 //
 //	nodetools pause          hold the pod's namespaces open; reap orphans; exit 0 on SIGTERM/SIGINT
 //	nodetools lookup NAME    resolve NAME with the pod's resolv.conf; print the addresses; exit 1 if none
+//	nodetools connect ADDR   open a TCP connection to HOST:PORT within 3 s; exit 0 if it opened
 //
 // It is written for this project (the upstream pause program is C; this one only needs Go's
 // standard library, which the node build already has).
@@ -30,13 +31,18 @@ func main() {
 			usage()
 		}
 		os.Exit(lookup(os.Args[2]))
+	case "connect":
+		if len(os.Args) != 3 {
+			usage()
+		}
+		os.Exit(connect(os.Args[2]))
 	default:
 		usage()
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: nodetools pause | nodetools lookup NAME")
+	fmt.Fprintln(os.Stderr, "usage: nodetools pause | nodetools lookup NAME | nodetools connect HOST:PORT")
 	os.Exit(2)
 }
 
@@ -72,5 +78,17 @@ func lookup(name string) int {
 	for _, addr := range addrs {
 		fmt.Println(addr)
 	}
+	return 0
+}
+
+// connect reports whether a TCP connection to addr opens (the network checks' probe).
+func connect(addr string) int {
+	conn, err := net.DialTimeout("tcp", addr, 3*time.Second)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "connect %s: %v\n", addr, err)
+		return 1
+	}
+	conn.Close()
+	fmt.Printf("connected to %s\n", addr)
 	return 0
 }
