@@ -69,7 +69,8 @@ def test_cronjob_forbids_overlap_keeps_history_and_stays_restricted() -> None:
     assert spec["successfulJobsHistoryLimit"] >= 1
     assert spec["failedJobsHistoryLimit"] >= 1
     job = spec["jobTemplate"]["spec"]
-    assert job["backoffLimit"] == 0
+    # no retries: a sharded Job limits each index (a Job-wide limit would stop the other shards)
+    assert job.get("backoffLimitPerIndex", job.get("backoffLimit")) == 0
     pod = job["template"]["spec"]
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert pod["automountServiceAccountToken"] is False
