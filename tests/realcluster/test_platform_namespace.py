@@ -15,16 +15,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from floe_testing.k8slocal.addons import RESTRICTED_CONTAINER
 from floe_testing.polling import wait_for
 from harness.realcluster import REPO_ROOT, PodRecorder, RealCluster, floe_test, kubectl
 
 PLANTED = "tests/realcluster/planted"
 SEED_JOB = REPO_ROOT / "tests" / "integration" / "test-job.yaml"
-RESTRICTED_CONTAINER = {
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "capabilities": {"drop": ["ALL"]},
-}
 RESTRICTED_POD = {
     "runAsNonRoot": True,
     "runAsUser": 10001,
