@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ from floe_testing.labels import RUNNER_COMPONENT
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLOE_TEST = str(Path(sys.executable).parent / "floe-test")
 RUN_PREFIX = "floe-test-integration-"
+ETCD_URL = "https://127.0.0.1:2379"  # scripts/k8s-local's etcd, on loopback
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,27 @@ class RealCluster:
             "--platform-image",
             self.platform,
         )
+
+    def compact_etcd(self) -> int | None:
+        """Compact etcd to its current revision, so every older resourceVersion is gone.
+
+        Through etcd's JSON gateway with the API server's client certificate, which
+        ``scripts/k8s-local`` keeps beside the admin kubeconfig. None when this is not such a
+        cluster (a kubeconfig given from elsewhere): its own compaction (every 5 minutes by
+        default) is all there is then.
+        """
+        pki = self.kubeconfig.parent / "pki"
+        if not (pki / "apiserver-etcd-client.key").is_file():
+            return None
+        tls = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        tls.load_cert_chain(pki / "apiserver-etcd-client.crt", pki / "apiserver-etcd-client.key")
+        with httpx2.Client(base_url=ETCD_URL, verify=tls, timeout=10.0) as etcd:
+            header = etcd.post("/v3/kv/range", json={"key": "AA=="}).raise_for_status().json()
+            revision = int(header["header"]["revision"])
+            etcd.post(
+                "/v3/kv/compaction", json={"revision": str(revision), "physical": True}
+            ).raise_for_status()
+        return revision
 
 
 @dataclass
