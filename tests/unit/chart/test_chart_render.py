@@ -117,8 +117,21 @@ def test_object_store_creates_the_bucket() -> None:
     store = result.get("StatefulSet", "seaweedfs")
     assert store is not None
     store_script = store["spec"]["template"]["spec"]["containers"][0]["command"][-1]
-    assert "-bucket=floe" in store_script
+    assert "-bucket=floe,floe-results" in store_script  # the catalog's, then the history's
     assert "-s3.port.iceberg=0" in store_script  # no second catalog on the side
+
+
+def test_object_store_creates_the_staging_history_bucket() -> None:
+    from urllib.parse import urlparse
+
+    from floe_testing.config import load_project
+
+    url = load_project().config.tiers["staging"].env["FLOE_HISTORY_S3_URL"]
+    store = rendered("full").get("StatefulSet", "seaweedfs")
+    assert store is not None
+    script = store["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    created = script.split("-bucket=", 1)[1].split()[0].split(",")
+    assert urlparse(url).netloc in created, (url, created)
 
 
 def test_bootstrap_hook_runs_the_shared_bootstrap_from_the_platform_image() -> None:
