@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import ssl
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,3 +232,55 @@ class PodRecorder:
             self.namespace_labels[namespace] = dict(
                 (found.metadata.labels if found.metadata else None) or {}
             )
+
+
+@contextmanager
+def installed_platform(cluster: RealCluster, results: Path, prefix: str) -> Iterator[str]:
+    """A fresh restricted namespace with the minimal platform installed and kept there
+    (``floe-test run --namespace N --keep`` of one planted passing test); deleted at the end."""
+    namespace = f"{prefix}-{secrets.token_hex(3)}"
+    labels = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "warn")}
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": namespace, "labels": labels},
+    }
+    created = kubectl(cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(manifest))
+    assert created.returncode == 0, created.stderr
+    try:
+        run = floe_test(
+            cluster.kubeconfig,
+            results,
+            "--namespace",
+            namespace,
+            "--keep",
+            *cluster.install_args(),
+            "--suite",
+            "tests/realcluster/planted/test_fails.py",
+            "--",
+            "-k",
+            "test_passes",
+        )
+        assert run.exit_code == 0, run.output
+        yield namespace
+    finally:
+        kubectl(cluster.kubeconfig, "delete", "namespace", namespace, "--wait", timeout=300)
+
+
+@contextmanager
+def port_forward(kubeconfig: Path, namespace: str, target: str, port: int) -> Iterator[int]:
+    """``kubectl port-forward TARGET :PORT``: the local port, until the block ends. The
+    connection enters the pod's own network namespace, so NetworkPolicies do not apply."""
+    argv = [kubectl_path(kubeconfig), f"--kubeconfig={kubeconfig}", "-n", namespace]
+    argv += ["port-forward", "--address=127.0.0.1", target, f":{port}"]
+    forward = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert forward.stdout is not None
+        first = forward.stdout.readline()  # "Forwarding from 127.0.0.1:PORT -> port"
+        if "Forwarding from" not in first:
+            forward.kill()
+            raise AssertionError(f"kubectl port-forward {target}: {first}{forward.stderr.read()}")
+        yield int(first.split("->")[0].rsplit(":", 1)[1])
+    finally:
+        forward.terminate()
+        forward.wait(timeout=30)

@@ -5,7 +5,6 @@ admission, failed pods' results read by floe-test, results surviving kubelet log
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from floe_testing.k8slocal.addons import RESTRICTED_CONTAINER
 from floe_testing.polling import wait_for
-from harness.realcluster import REPO_ROOT, PodRecorder, RealCluster, floe_test, kubectl
+from harness.realcluster import (
+    REPO_ROOT,
+    PodRecorder,
+    RealCluster,
+    floe_test,
+    installed_platform,
+    kubectl,
+)
 
 PLANTED = "tests/realcluster/planted"
 SEED_JOB = REPO_ROOT / "tests" / "integration" / "test-job.yaml"
@@ -31,33 +37,10 @@ RESTRICTED_POD = {
 @pytest.fixture(scope="module")
 def platform(real_cluster: RealCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A namespace with the platform installed and kept (floe-test run --namespace --keep)."""
-    namespace = f"floe-test-rc-{secrets.token_hex(3)}"
-    labels = {f"pod-security.kubernetes.io/{m}": "restricted" for m in ("enforce", "warn")}
-    manifest = {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": {"name": namespace, "labels": labels},
-    }
-    created = kubectl(real_cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(manifest))
-    assert created.returncode == 0, created.stderr
-    try:
-        run = floe_test(
-            real_cluster.kubeconfig,
-            tmp_path_factory.mktemp("platform"),
-            "--namespace",
-            namespace,
-            "--keep",
-            *real_cluster.install_args(),
-            "--suite",
-            f"{PLANTED}/test_fails.py",
-            "--",
-            "-k",
-            "test_passes",
-        )
-        assert run.exit_code == 0, run.output
-        yield namespace
-    finally:
-        kubectl(real_cluster.kubeconfig, "delete", "namespace", namespace, "--wait", timeout=300)
+    with installed_platform(
+        real_cluster, tmp_path_factory.mktemp("platform"), "floe-test-rc"
+    ) as ns:
+        yield ns
 
 
 def _pod(namespace: str, name: str, image: str, code: str, labels: dict[str, str]) -> str:
