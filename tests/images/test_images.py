@@ -16,7 +16,7 @@ from floe_testing.config.load import load_project
 from floe_testing.images.docker import Docker
 from floe_testing.images.smoke import LABEL, run_runner, smoke
 from floe_testing.kind.engine import ContainerEngine
-from floe_testing.kind.images import PLATFORM, RUNNER
+from floe_testing.kind.images import PLATFORM, POSTGRESQL, RUNNER
 
 REPO = Path(__file__).resolve().parents[2]
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
@@ -81,7 +81,17 @@ def test_runner_imports_the_project_and_plugin_writing_only_tmp(
 
 
 def test_smoke_passes_and_leaves_nothing(engine: ContainerEngine, built: dict[str, str]) -> None:
-    assert smoke(REPO, built[RUNNER.name], built[PLATFORM.name], say) == 0
+    said: list[str] = []
+
+    def record(message: str) -> None:
+        said.append(message)
+        say(message)
+
+    images = (built[RUNNER.name], built[PLATFORM.name], built[POSTGRESQL.name])
+    assert smoke(REPO, *images, record) == 0
+    stored = [m for m in said if m.endswith(" Dagster runs stored")]
+    assert len(stored) == 1, said
+    assert int(stored[0].split()[1]) > 0, said  # Dagster's storage was PostgreSQL
     counts = totals_of((REPO / "test-results" / "images-smoke" / "junit.xml").read_text())
     assert counts["tests"] >= 9
     assert counts["failures"] == counts["errors"] == 0

@@ -108,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         from floe_testing.images.smoke import smoke
 
         built = {image.spec.name: image.ref for image in build(root)}
-        return smoke(root, built[images.RUNNER.name], built[images.PLATFORM.name], say)
+        return smoke(
+            root,
+            built[images.RUNNER.name],
+            built[images.PLATFORM.name],
+            built[images.POSTGRESQL.name],
+            say,
+        )
     except FloeTestError as exc:
         say(f"error: {exc}")
         return exc.exit_code

@@ -40,6 +40,11 @@ class Docker:
     def run(self, *args: str, timeout: float = TIMEOUT, check: bool = True) -> str:
         return self.tool.run(list(args), timeout=timeout, check=check).stdout.strip()
 
+    def succeeds(self, *args: str, timeout: float = 10.0) -> bool:
+        """Whether the docker command exits 0 (its output is not kept: a probe's may hold
+        nothing worth showing, and a failure is retried by the caller)."""
+        return self.tool.run(list(args), timeout=timeout, check=False).ok
+
     def name(self, what: str) -> str:
         return f"{self.prefix}-{what}"
 

@@ -1,11 +1,15 @@
 """``scripts/images smoke``: the built images run the way the chart and the Job run them.
 
-The chart (minimal profile) is rendered and its three Dagster Deployments become three
-containers on a user-defined Docker network, reachable by their Service names (Docker's
-embedded DNS), with the pods' security settings and volumes (``images.pods``). One change,
-stated: PostgreSQL (the chart's ``postgres`` image cannot be pulled here) is replaced by
-Dagster's SQLite storage on a volume the three containers share; ``dagster.yaml`` is
-otherwise the chart's ConfigMap.
+The chart (minimal profile, the integration tier's ``values-test.yaml``) is rendered and
+its PostgreSQL StatefulSet and three Dagster Deployments become four containers on a
+user-defined Docker network, reachable by their Service names (Docker's embedded DNS), with
+the pods' security settings and volumes (``images.pods``); ``dagster.yaml`` is the chart's
+ConfigMap as it is. PostgreSQL runs from the image ``scripts/images build`` makes from
+Debian's packages (docker/postgresql.Dockerfile, the upstream image's contract), as on the
+real cluster. Readiness is each container's own readinessProbe (httpGet and tcpSocket from
+the host, exec through ``docker exec``). The Secret the pods read is generated per run and
+reaches the containers through an ``--env-file`` (0600, removed afterwards): never on a
+command line or in a log.
 
 Then the runner image runs with the test Job's pod settings (uid 10001, read-only root,
 capabilities dropped, no privilege escalation, tmpfs ``/tmp`` and ``/results``) and the
@@ -22,12 +26,10 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
-import yaml
 
-from floe_testing.chart.engine import render
+from floe_testing.chart.engine import chart_dir, render
 from floe_testing.cluster import frames, results
 from floe_testing.cluster.manifest import JobSpec, job_manifest
 from floe_testing.config.load import load_project
@@ -40,13 +42,21 @@ from floe_testing.polling import tcp_open, wait_for
 
 TIER = "integration"
 PROFILE = "minimal"
-STORAGE_PATH = "/var/lib/dagster-storage"
-START_ORDER = ("dagster-user-code", "dagster-webserver", "dagster-daemon")
+VALUES = "values-test.yaml"
+DATABASE = ("StatefulSet", "postgresql")
+START_ORDER = (
+    DATABASE,
+    ("Deployment", "dagster-user-code"),
+    ("Deployment", "dagster-webserver"),
+    ("Deployment", "dagster-daemon"),
+)
 READY_TIMEOUT = 180.0
 LABEL = "org.floe-test.smoke"
 
 
-def smoke(root: Path, runner: str, platform: str, say: Callable[[str], None]) -> int:
+def smoke(
+    root: Path, runner: str, platform: str, postgresql: str, say: Callable[[str], None]
+) -> int:
     """Platform up, suite in the runner container, everything removed; the suite's verdict."""
     project = load_project(root / "pyproject.toml")
     tier = project.config.tiers[TIER]
@@ -61,7 +71,7 @@ def smoke(root: Path, runner: str, platform: str, say: Callable[[str], None]) ->
     try:
         network = docker.network()
         say(f"network {network}; platform containers from the chart's {PROFILE} profile")
-        platform_up(docker, platform, work, say)
+        platform_up(docker, {"platform": platform, "postgresql": postgresql}, work, say)
         env = endpoint_env(
             project.config.profile_services(tier.profile),
             {s.name: s.name for s in project.config.profile_services(tier.profile)},
@@ -79,6 +89,7 @@ def smoke(root: Path, runner: str, platform: str, say: Callable[[str], None]) ->
             timeout=float(tier.timeout),
             say=say,
         )
+        say(f"postgresql: {_stored_runs(docker)} Dagster runs stored")
         verdict = results.write([result], out, out / "junit.xml")
         say(f"JUnit: {out / 'junit.xml'} (pytest status {result.exit_status})")
         if verdict.exit_status in (0, 1):
@@ -92,41 +103,67 @@ def smoke(root: Path, runner: str, platform: str, say: Callable[[str], None]) ->
         say(f"removed {left}")
 
 
-def platform_up(docker: Docker, image: str, work: Path, say: Callable[[str], None]) -> None:
-    rendered = render(PROFILE)
+def platform_up(
+    docker: Docker, images: dict[str, str], work: Path, say: Callable[[str], None]
+) -> None:
+    """The chart's PostgreSQL, then its Dagster Deployments, each once its probe passes."""
+    rendered = render(PROFILE, [chart_dir() / VALUES])
     files = _configmap_files(rendered.get("ConfigMap", "dagster-instance"), work)
-    storage = docker.volume("dagster-storage", tmpfs_options(10001, 10001))
-    for name in START_ORDER:
-        deployment = rendered.get("Deployment", name)
-        if deployment is None:
-            raise InfrastructureError(f"the chart renders no Deployment {name}", "check the chart")
-        pod: Manifest = deployment["spec"]["template"]["spec"]
+    keys = {"postgresql-credentials": {"username": "floe", "password": secrets.token_hex(16)}}
+    for kind, name in START_ORDER:
+        workload = rendered.get(kind, name)
+        if workload is None:
+            raise InfrastructureError(f"the chart renders no {kind} {name}", "check the chart")
+        pod: Manifest = workload["spec"]["template"]["spec"]
         container = pod["containers"][0]
         run = translate(
             pod,
             container,
             name=docker.name(name),
             alias=name,
-            image=image,
+            image=images["postgresql" if (kind, name) == DATABASE else "platform"],
             files=files,
             volume_prefix=docker.prefix,
         )
-        run.args += ["--mount", f"type=volume,source={storage},destination={STORAGE_PATH}"]
+        run.args += ["--env-file", str(_secret_env_file(container, keys, work / f"{name}.env"))]
         _start(docker, run, container, say)
 
 
+def _stored_runs(docker: Docker) -> int:
+    """The runs the platform recorded in PostgreSQL: the suite's, if Dagster really used it."""
+    query = "SELECT count(*) FROM runs"
+    name = docker.name(DATABASE[1])
+    return int(docker.run("exec", name, "sh", "-c", f'psql -tA -U "$POSTGRES_USER" -c "{query}"'))
+
+
+def _secret_env_file(container: Manifest, keys: dict[str, dict[str, str]], path: Path) -> Path:
+    """The container's ``secretKeyRef`` env with this run's values, as a 0600 env file."""
+    lines = []
+    for var in container.get("env") or []:
+        ref = (var.get("valueFrom") or {}).get("secretKeyRef")
+        if ref is None:
+            continue
+        try:
+            lines.append(f"{var['name']}={keys[ref['name']][ref['key']]}")
+        except KeyError:
+            raise InfrastructureError(
+                f"{container['name']} reads Secret {ref['name']} key {ref['key']}, which the "
+                "smoke run does not provide",
+                "add it to images/smoke.py's keys",
+            ) from None
+    path.touch(mode=0o600)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
 def _configmap_files(configmap: Manifest | None, work: Path) -> dict[str, Path]:
-    """The ConfigMap's keys as files; dagster.yaml's PostgreSQL storage becomes SQLite."""
+    """The ConfigMap's keys as files the containers' users can read."""
     if configmap is None:
         raise InfrastructureError(
             "the chart renders no ConfigMap dagster-instance", "check the chart"
         )
     files: dict[str, Path] = {}
     for key, text in configmap["data"].items():
-        if key == "dagster.yaml":
-            instance: dict[str, Any] = yaml.safe_load(text)
-            instance["storage"] = {"sqlite": {"base_dir": STORAGE_PATH}}
-            text = yaml.safe_dump(instance, sort_keys=False)
         path = work / "dagster-instance" / key
         path.parent.mkdir(exist_ok=True, mode=0o755)
         path.write_text(text, encoding="utf-8")
@@ -143,7 +180,7 @@ def _start(
         docker.volume(volume.removeprefix(docker.prefix + "-"), tmpfs_options(10001, 10001))
     docker.start(run)
     ip = docker.ip(run.name)
-    ready = _probe(container, ip)
+    ready = _probe(container, ip, docker, run.name)
 
     def condition() -> bool | None:
         if not docker.running(run.name):
@@ -163,9 +200,12 @@ def _start(
     say(f"{run.alias}: ready ({ip})")
 
 
-def _probe(container: Manifest, ip: str) -> Callable[[], bool]:
-    """The container's readinessProbe (httpGet or tcpSocket) as a check from the host."""
+def _probe(container: Manifest, ip: str, docker: Docker, name: str) -> Callable[[], bool]:
+    """The container's readinessProbe: httpGet or tcpSocket from the host, exec inside it."""
     probe = container.get("readinessProbe") or {}
+    if "exec" in probe:
+        command = [str(part) for part in probe["exec"]["command"]]
+        return lambda: docker.succeeds("exec", name, *command)
     ports = {p["name"]: p["containerPort"] for p in container.get("ports") or []}
     if "httpGet" in probe:
         port = ports.get(probe["httpGet"]["port"], probe["httpGet"]["port"])
