@@ -135,18 +135,27 @@ def floe_test(
     return Run(done.returncode, done.stdout, done.stderr, seconds, results, tier)
 
 
+def cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``floe-test ARGS...`` from the checkout, its output kept."""
+    return subprocess.run(
+        [FLOE_TEST, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
 def manifest(results: Path, *args: str, tier: str = "integration") -> list[dict[str, Any]]:
     """What ``floe-test manifest`` prints for ``args``, parsed."""
     import yaml
 
-    done = subprocess.run(
-        [FLOE_TEST, "manifest", tier, "--results-dir", str(results), *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    done = cli("manifest", tier, "--results-dir", str(results), *args)
+    assert done.returncode == 0, done.stderr
     return list(yaml.safe_load_all(done.stdout))
 
 

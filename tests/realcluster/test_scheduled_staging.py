@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,9 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from floe_testing.polling import wait_for
 from harness.realcluster import (
-    FLOE_TEST,
-    REPO_ROOT,
     RealCluster,
+    cli,
     installed_platform,
     kubectl,
     manifest,
@@ -61,19 +58,12 @@ def _apply(cluster: RealCluster, objects: list[dict[str, Any]]) -> None:
 
 def _object_store(cluster: RealCluster, namespace: str) -> None:
     repository, tag = cluster.platform.rsplit(":", 1)
-    rendered = subprocess.run(
-        [
-            *(FLOE_TEST, "chart", "render", "--profile", "full", "--namespace", namespace),
-            *("-f", "values-test.yaml", "-f", "values-k8s-local.yaml"),
-            *("--set", f"seaweedfs.image.repository={repository}"),
-            *("--set", f"seaweedfs.image.tag={tag}"),
-            *("--set", "seaweedfs.persistence.enabled=false"),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    rendered = cli(
+        *("chart", "render", "--profile", "full", "--namespace", namespace),
+        *("-f", "values-test.yaml", "-f", "values-k8s-local.yaml"),
+        *("--set", f"seaweedfs.image.repository={repository}"),
+        *("--set", f"seaweedfs.image.tag={tag}"),
+        *("--set", "seaweedfs.persistence.enabled=false"),
     )
     assert rendered.returncode == 0, rendered.stderr
     objects = [o for o in yaml.safe_load_all(rendered.stdout) if o]
@@ -193,21 +183,14 @@ def test_a_scheduled_staging_run_delivers_its_record_to_the_history(
     assert "history record delivered to s3://floe-results/history/" in logs, logs[-4000:]
 
     history = tmp_path / "history"
-    environment = {**os.environ, **_s3_credentials(real_cluster, staging_namespace)}
+    credentials = _s3_credentials(real_cluster, staging_namespace)
     with port_forward(
         real_cluster.kubeconfig, staging_namespace, "service/seaweedfs", STORE_PORT
     ) as port:
-        pulled = subprocess.run(
-            [
-                *(FLOE_TEST, "history", "pull", "--from", HISTORY_URL),
-                *("--history", str(history), "--endpoint-url", f"http://127.0.0.1:{port}"),
-            ],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            env=environment,
+        pulled = cli(
+            *("history", "pull", "--from", HISTORY_URL, "--history", str(history)),
+            *("--endpoint-url", f"http://127.0.0.1:{port}"),
+            env=credentials,
         )
     assert pulled.returncode == 0, pulled.stdout + pulled.stderr
     records = [json.loads(line) for line in (history / "runs.jsonl").read_text().splitlines()]
@@ -219,4 +202,4 @@ def test_a_scheduled_staging_run_delivers_its_record_to_the_history(
     assert record["exit_code"] == 0, record["tests"]
     names = {case["name"] for case in record["tests"]}
     assert any("pipeline_at_scale" in n for n in names), names
-    assert environment["AWS_SECRET_ACCESS_KEY"] not in pulled.stdout + pulled.stderr
+    assert credentials["AWS_SECRET_ACCESS_KEY"] not in pulled.stdout + pulled.stderr
