@@ -114,11 +114,9 @@ class SoakPhase:
                 self.latency.setdefault(LATENCY_METRIC, []).append(float(value))
 
     def _line(self, verdict: str, seconds: float, resources: dict[str, dict[str, float]]) -> str:
-        memory = ", ".join(
-            f"{name} {values.get('rss_bytes', values.get('memory_bytes', 0)) / MIB:.0f} MiB"
-            for name, values in resources.items()
+        return f"soak iteration {self.iterations}: {verdict} in {seconds:.1f}s · " + usage_text(
+            resources
         )
-        return f"soak iteration {self.iterations}: {verdict} in {seconds:.1f}s · {memory}"
 
     def _outcome(self, plan: RunPlan) -> TestOutcome:
         self.findings = drift.findings(self.memory, self.latency, plan.settings)
@@ -135,3 +133,19 @@ class SoakPhase:
             return TestOutcome(1, f"{summary}; " + "; ".join(problems))
         note = f" ({problems[0]}, within --max-failures {self.max_failures})" if problems else ""
         return TestOutcome(0, f"{summary}, no drift{note}")
+
+
+def usage_text(resources: dict[str, dict[str, float]]) -> str:
+    """Per service: memory when it was measured, restarts when counted; says when no
+    memory was measured at all (a cluster without the metrics API)."""
+    parts, measured = [], False
+    for name, values in resources.items():
+        memory = values.get("rss_bytes", values.get("memory_bytes"))
+        text = name if memory is None else f"{name} {memory / MIB:.0f} MiB"
+        measured = measured or memory is not None
+        if "restarts" in values:
+            text += f" ({values['restarts']:.0f} restarts)"
+        parts.append(text)
+    if resources and not measured:
+        parts.append("memory not measured (no metrics API: metrics-server is not installed)")
+    return ", ".join(parts) if parts else "no resource samples"
