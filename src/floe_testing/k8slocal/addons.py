@@ -1,12 +1,17 @@
-"""What the cluster runs on itself once the API answers: RBAC for host agents, CoreDNS.
+"""What the cluster runs on itself once the API answers: RBAC for host agents, CoreDNS,
+metrics-server.
 
 The manifests are this project's own. CoreDNS runs under the restricted Pod Security
 profile (non-root, no capabilities: it listens on 1053 and the ``kube-dns`` Service maps
-53 to it) from the locally built image, which is never pulled.
+53 to it) from the locally built image, which is never pulled. metrics-server serves the
+metrics API (``metrics.k8s.io``: what soak samples read memory from) under the same profile,
+with a serving certificate from the cluster's CA (the APIService trusts exactly that CA) and
+the kubelets' serving certificates verified against it too.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from floe_testing.k8slocal.layout import Network
@@ -218,3 +223,126 @@ def dns_probe(image: str, name: str, target: str) -> Manifest:
             ],
         },
     }
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+METRICS_PORT = 4443
+METRICS_RESOLUTION = "10s"  # the shortest metrics-server accepts, above the kubelet timeout
+
+
+def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list[Manifest]:
+    """metrics-server in kube-system and the ``v1beta1.metrics.k8s.io`` APIService."""
+    ns, labels = "kube-system", {"k8s-app": "metrics-server"}
+    meta = {"name": "metrics-server", "namespace": ns}
+    sa = {"kind": "ServiceAccount", "name": "metrics-server", "namespace": ns}
+    tls, authority = "/etc/metrics-server/tls", "/etc/metrics-server/ca"
+    container = {
+        "name": "metrics-server",
+        "image": image,
+        "imagePullPolicy": "Never",
+        "args": [
+            f"--secure-port={METRICS_PORT}",
+            f"--tls-cert-file={tls}/tls.crt",
+            f"--tls-private-key-file={tls}/tls.key",
+            f"--kubelet-certificate-authority={authority}/ca.crt",
+            "--kubelet-preferred-address-types=InternalIP",
+            "--kubelet-use-node-status-port",
+            f"--metric-resolution={METRICS_RESOLUTION}",
+            "--kubelet-request-timeout=5s",
+        ],
+        "ports": [{"name": "https", "containerPort": METRICS_PORT, "protocol": "TCP"}],
+        "readinessProbe": {
+            "httpGet": {"path": "/readyz", "port": "https", "scheme": "HTTPS"},
+            "periodSeconds": 2,
+        },
+        "livenessProbe": {
+            "httpGet": {"path": "/livez", "port": "https", "scheme": "HTTPS"},
+            "periodSeconds": 10,
+        },
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "200Mi"}},
+        "securityContext": RESTRICTED_CONTAINER,
+        "volumeMounts": [
+            {"name": "tls", "mountPath": tls, "readOnly": True},
+            {"name": "ca", "mountPath": authority, "readOnly": True},
+        ],
+    }
+    pod = {
+        "serviceAccountName": "metrics-server",
+        "priorityClassName": "system-cluster-critical",
+        "securityContext": RESTRICTED_POD,
+        "containers": [container],
+        "volumes": [
+            {"name": "tls", "secret": {"secretName": "metrics-server-tls"}},
+            {"name": "ca", "configMap": {"name": "kube-root-ca.crt"}},
+        ],
+    }
+    reader = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "floe-k8s-local:metrics-server-auth-reader", "namespace": ns},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": "extension-apiserver-authentication-reader",
+        },
+        "subjects": [sa],
+    }
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        _role(
+            "floe-k8s-local:metrics-server",
+            [
+                {"apiGroups": [""], "resources": ["nodes/metrics"], "verbs": ["get"]},
+                {
+                    "apiGroups": [""],
+                    "resources": ["pods", "nodes"],
+                    "verbs": ["get", "list", "watch"],
+                },
+            ],
+        ),
+        _binding("floe-k8s-local:metrics-server", "floe-k8s-local:metrics-server", sa),
+        _binding("floe-k8s-local:metrics-server-auth-delegator", "system:auth-delegator", sa),
+        reader,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "metrics-server-tls", "namespace": ns},
+            "type": "kubernetes.io/tls",
+            "data": {"tls.crt": _b64(cert_pem), "tls.key": _b64(key_pem)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {**meta, "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": pod},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {**meta, "labels": labels},
+            "spec": {
+                "selector": labels,
+                "ports": [{"name": "https", "port": 443, "targetPort": "https"}],
+            },
+        },
+        {
+            "apiVersion": "apiregistration.k8s.io/v1",
+            "kind": "APIService",
+            "metadata": {"name": "v1beta1.metrics.k8s.io", "labels": labels},
+            "spec": {
+                "group": "metrics.k8s.io",
+                "version": "v1beta1",
+                "service": {"name": "metrics-server", "namespace": ns, "port": 443},
+                "caBundle": _b64(ca_pem),
+                "groupPriorityMinimum": 100,
+                "versionPriority": 100,
+            },
+        },
+    ]

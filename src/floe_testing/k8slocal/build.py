@@ -10,6 +10,7 @@ for Kubernetes or etcd (their go.mod files carry ``replace`` directives), hence 
   the wrapper replaces each with its published tag (v1.34.4 -> v0.34.4), the list read from
   the release's own go.mod so it always matches the release built.
 * CoreDNS is built from our own main package with only the plugins the cluster uses.
+* metrics-server (the metrics API, memory for soak samples) is a plain tool module.
 """
 
 from __future__ import annotations
@@ -178,6 +179,13 @@ def components(versions: Versions) -> list[GoComponent]:
             packages=(".",),
             outputs=("coredns",),
             prepare=_prepare_own_main("coredns", "github.com/coredns/coredns"),
+        ),
+        GoComponent(
+            thing="metrics-server",
+            version=versions.metrics_server,
+            packages=("sigs.k8s.io/metrics-server/cmd/metrics-server",),
+            outputs=("metrics-server",),
+            prepare=_prepare_tool("sigs.k8s.io/metrics-server"),
         ),
         GoComponent(
             thing="node-tools",

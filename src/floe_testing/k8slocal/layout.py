@@ -36,6 +36,7 @@ class Versions:
     kubernetes: str
     etcd: str
     coredns: str
+    metrics_server: str
     kube_router: str
     kube_router_upgrades: tuple[str, ...]
     debian_packages: dict[str, str]
@@ -60,6 +61,7 @@ class Versions:
             kubernetes=values["KUBERNETES_VERSION"],
             etcd=values["ETCD_VERSION"],
             coredns=values["COREDNS_VERSION"],
+            metrics_server=values["METRICS_SERVER_VERSION"],
             kube_router=values["KUBE_ROUTER_VERSION"],
             kube_router_upgrades=tuple(values["KUBE_ROUTER_DEPENDENCY_UPGRADES"].split(",")),
             debian_packages=packages,

@@ -7,7 +7,12 @@ whatever else runs here and keep it on this machine:
 * ``FLOE-K8S-FORWARD`` (filter, appended to FORWARD, so kube-router's policy chains run
   first) accepts pod traffic even when Docker has set FORWARD's policy to DROP;
 * ``FLOE-K8S-EGRESS`` (mangle FORWARD, which runs after Service DNAT) drops new
-  connections from pods to anything but pods: nothing a pod sends leaves the machine.
+  connections from pods to anything but pods: nothing a pod sends leaves the machine;
+* ``FLOE-K8S-SERVICES`` (filter OUTPUT, which runs after kube-proxy's DNAT) rejects what the
+  machine itself still sends to a Service address: one kube-proxy has not translated yet
+  (a Service seconds old). In a real cluster that packet finds no route; here something
+  beyond the machine answers any address on 443 (with 404s), and a client such as the API
+  server's aggregator would keep that HTTP/2 connection for good.
 
 Removal deletes only chains named by the cluster's components (``KUBE-*``, ``CNI-*``,
 kube-router's) and ours, the jumps to them, kube-router's ipsets, the bridge and its veths.
@@ -24,6 +29,7 @@ from floe_testing.k8slocal.layout import Network
 
 FORWARD_CHAIN = "FLOE-K8S-FORWARD"
 EGRESS_CHAIN = "FLOE-K8S-EGRESS"
+SERVICES_CHAIN = "FLOE-K8S-SERVICES"
 OUR_CHAINS = re.compile(r"^(KUBE-|CNI-|FLOE-K8S-)")
 SYSCTLS = {
     "net/ipv4/ip_forward": "1",
@@ -96,6 +102,22 @@ def install_guard_chains(net: Network) -> None:
             ["-s", pods, *comment, "-j", "DROP"],
         ],
         ["FORWARD", "-j", EGRESS_CHAIN],
+    )
+    _ensure_chain(
+        "filter",
+        SERVICES_CHAIN,
+        [
+            [
+                "-d",
+                net.service_cidr,
+                *comment,
+                "-j",
+                "REJECT",
+                "--reject-with",
+                "icmp-port-unreachable",
+            ]
+        ],
+        ["OUTPUT", "-j", SERVICES_CHAIN],
     )
 
 

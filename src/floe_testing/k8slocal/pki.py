@@ -60,6 +60,14 @@ def identities(node: str, node_ip: str, apiserver_service_ip: str, domain: str) 
         # the API server proxying to aggregated APIs; its own CA, as the requestheader CA
         Identity("front-proxy-client", "front-proxy-client", authority="front-proxy-ca"),
         Identity("etcd", "etcd", server=True, client=True, dns=("localhost",), ips=("127.0.0.1",)),
+        # the metrics API's server, as the API server's aggregator reaches it (its Service)
+        Identity(
+            "metrics-server",
+            "metrics-server",
+            server=True,
+            client=False,
+            dns=tuple(f"metrics-server.kube-system.{s}" for s in ("svc", f"svc.{domain}")),
+        ),
         Identity("admin", "floe-k8s-local:admin", organization="system:masters"),
         Identity("controller-manager", "system:kube-controller-manager"),
         Identity("scheduler", "system:kube-scheduler"),

@@ -33,6 +33,7 @@ def image_refs(versions: Versions) -> dict[str, str]:
         "pause": f"floe.local/k8s-local/pause:{tools}",
         "probe": f"floe.local/k8s-local/probe:{tools}",
         "coredns": f"floe.local/k8s-local/coredns:{versions.coredns}",
+        "metrics-server": f"floe.local/k8s-local/metrics-server:{versions.metrics_server}",
     }
 
 
@@ -74,10 +75,24 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     kubectl(
         layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
     )
+    pem = {name: (layout.pki / name).read_text() for name in ("ca.crt", "metrics-server.crt")}
+    metrics = addons.metrics_server(
+        refs["metrics-server"],
+        pem["ca.crt"],
+        pem["metrics-server.crt"],
+        (layout.pki / "metrics-server.key").read_text(),
+    )
+    early = [m for m in metrics if m["kind"] != "APIService"]
+    late = [m for m in metrics if m["kind"] == "APIService"]
+    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(early))
     _wait_node_ready(layout, say)
     router = components.kube_router(layout, bins)  # it needs the Node object to start
     _start(layout, router, say)
     _wait_dns(layout, refs["probe"], say)
+    # Registered only now that kube-proxy has long had the Service's rules: a connection the
+    # aggregator opened to the bare ClusterIP before them would be answered by whatever
+    # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
+    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(late))
     _wait_up(layout, router, 30)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
@@ -162,6 +177,7 @@ def _import_images(layout: Layout, bins: dict[str, Path], refs: dict[str, str], 
         "pause": (bins["nodetools"], ["/nodetools", "pause"]),
         "probe": (bins["nodetools"], ["/nodetools"]),
         "coredns": (bins["coredns"], ["/coredns"]),
+        "metrics-server": (bins["metrics-server"], ["/metrics-server"]),
     }
     for key, (binary, entrypoint) in wanted.items():
         if refs[key] in have:

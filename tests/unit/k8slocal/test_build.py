@@ -47,7 +47,7 @@ def test_a_release_without_staging_replaces_is_refused() -> None:
 def test_the_repository_pins_name_every_component() -> None:
     versions = Versions.pinned()
     things = {c.thing: c for c in components(versions)}
-    assert set(things) == {"k8s", "etcd", "kube-router", "coredns", "node-tools"}
+    assert set(things) == {"k8s", "etcd", "kube-router", "coredns", "metrics-server", "node-tools"}
     kube = things["k8s"]
     assert f"-X k8s.io/component-base/version.gitVersion={versions.kubernetes}" in kube.ldflags
     assert kube.tags == "selinux,notest,grpcnotrace,providerless"
