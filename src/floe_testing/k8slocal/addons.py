@@ -49,6 +49,20 @@ def _binding(name: str, role: str, subject: Manifest) -> Manifest:
     }
 
 
+def _deployment(meta: Manifest, labels: dict[str, str], pod: Manifest) -> Manifest:
+    """One replica of ``pod``, selected by ``labels``."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {**meta, "labels": labels},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod},
+        },
+    }
+
+
 def _user(name: str) -> Manifest:
     return {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": name}
 
@@ -171,16 +185,7 @@ def coredns(net: Network, image: str) -> list[Manifest]:
             "metadata": meta,
             "data": {"Corefile": corefile(net)},
         },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {**meta, "labels": labels},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": pod},
-            },
-        },
+        _deployment(meta, labels, pod),
         {
             "apiVersion": "v1",
             "kind": "Service",
@@ -313,16 +318,7 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
             "type": "kubernetes.io/tls",
             "data": {"tls.crt": _b64(cert_pem), "tls.key": _b64(key_pem)},
         },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {**meta, "labels": labels},
-            "spec": {
-                "replicas": 1,
-                "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": pod},
-            },
-        },
+        _deployment(meta, labels, pod),
         {
             "apiVersion": "v1",
             "kind": "Service",
