@@ -17,6 +17,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from floe_testing.polling import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
@@ -68,6 +70,27 @@ class LocalRun:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+
+    def signal_while_blocked(
+        self, process: subprocess.Popen[str], signum: int, timeout: float = 180
+    ) -> str:
+        """Once the planted test has started (its marker file) and the platform runs, send
+        ``signum`` to the run; its output. The run is killed if it does not end in 60 s."""
+        try:
+            wait_for(
+                self.marker.exists,
+                timeout=timeout,
+                interval=0.2,
+                description="the planted test to start",
+            )
+            assert self.survivors(), "the platform should be running while the test blocks"
+            process.send_signal(signum)
+            output, _ = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        return output
 
     def survivors(self) -> list[str]:
         """Processes whose environment or command line points into this run's TMPDIR."""

@@ -66,14 +66,6 @@ def test_sigterm_during_the_full_profile_leaves_no_process(
     local_run.tier = "e2e"
     suite = write_suite(tmp_path / "suite", BLOCKING)
     process = local_run.start("--suite", str(suite))
-    try:
-        wait_for(local_run.marker.exists, timeout=180, description="the planted test to start")
-        assert local_run.survivors(), "the platform should be running while the test blocks"
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    output = local_run.signal_while_blocked(process, signal.SIGTERM)
     assert process.returncode == 130, output
     assert local_run.survivors() == []

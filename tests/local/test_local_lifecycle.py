@@ -67,20 +67,7 @@ def test_signal_stops_run_and_leaves_no_process(
 ) -> None:
     suite = write_suite(tmp_path / "suite", BLOCKING)
     process = local_run.start("--suite", str(suite))
-    try:
-        wait_for(
-            local_run.marker.exists,
-            timeout=120,
-            interval=0.2,
-            description="the planted test to start",
-        )
-        assert local_run.survivors(), "the platform should be running while the test blocks"
-        process.send_signal(signum)
-        output, _ = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    output = local_run.signal_while_blocked(process, signum, timeout=120)
     assert process.returncode == 130, output
     assert "interrupted" in output
     assert local_run.survivors() == []

@@ -18,26 +18,15 @@ from typing import Any
 import pytest
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from floe_testing.k8slocal.layout import Versions
 from floe_testing.k8slocal.up import image_refs
 from floe_testing.polling import wait_for, wait_for_tcp
+from harness.realcluster import kubectl
 
 NETNS, HOST_END, NS_END = "floe-egress-check", "floe-eg0", "floe-eg1"
 HOST_IP, NS_IP, PORT = "10.199.0.1", "10.199.0.2", 8080
-
-
-def kubectl(
-    kubeconfig: Path, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    binary = kubeconfig.parent / "bin" / "kubectl"
-    return subprocess.run(
-        [str(binary), f"--kubeconfig={kubeconfig}", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture
