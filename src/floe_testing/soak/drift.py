@@ -7,7 +7,9 @@ For each series (a service's memory, the GraphQL p95 latency) in iteration order
 - **Mann-Kendall's** S statistic, as Kendall's tau = S / (n(n-1)/2), says how consistently
   the series rises (1.0: every later sample is higher than every earlier one).
 
-A series drifts when it rises consistently (tau >= ``TAU_MIN``) *and* the Theil-Sen growth
+A series drifts when it rises consistently (tau >= ``TAU_MIN``, and Mann-Kendall's
+one-sided p-value below ``ALPHA``: three rising samples are what noise gives one time in six,
+so a short soak never claims drift) *and* the Theil-Sen growth
 over the soak exceeds the tolerance (memory: ``FLOE_SOAK_MEMORY_MB`` MiB and
 ``FLOE_SOAK_MEMORY_RATIO`` of the starting level; latency: ``FLOE_SOAK_LATENCY_RATIO`` of
 the starting p95). The first iteration is a warm-up (imports, caches) and is left out of the
@@ -25,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 TAU_MIN = 0.6
+ALPHA = 0.05
 MIN_POINTS = 3
 MEMORY_MB = 64.0
 MEMORY_RATIO = 0.25
@@ -41,6 +44,10 @@ class Trend:
 
     def growth(self, points: int) -> float:
         return self.slope * (points - 1)
+
+    def consistent(self) -> bool:
+        """A rise that is steady (tau) and unlikely to be noise (p-value)."""
+        return self.tau >= TAU_MIN and self.p_value < ALPHA
 
 
 def theil_sen(values: Sequence[float]) -> tuple[float, float]:
@@ -82,7 +89,7 @@ def _memory_finding(
     fitted = trend(series)
     growth = fitted.growth(len(series))
     allowed = max(limit_mb * MIB, ratio * max(fitted.start, 1.0))
-    if fitted.tau < TAU_MIN or growth <= allowed:
+    if not fitted.consistent() or growth <= allowed:
         return None
     return (
         f"memory drift: {service} RSS grew {growth / MIB:.0f} MiB over {len(series)} "
@@ -98,7 +105,7 @@ def _latency_finding(name: str, values: Sequence[float], ratio: float) -> str | 
     fitted = trend(values)
     growth = fitted.growth(len(values))
     allowed = ratio * max(fitted.start, 1e-9)
-    if fitted.tau < TAU_MIN or growth <= allowed:
+    if not fitted.consistent() or growth <= allowed:
         return None
     return (
         f"latency drift: {name} rose {growth * 1000:.0f} ms over {len(values)} iterations "
