@@ -17,9 +17,9 @@ from pathlib import Path
 
 import psutil
 
-from floe_testing.backends.local import free_ports
-from floe_testing.local import catalog
-from floe_testing.local.processes import ProcessSupervisor
+from floe_testing.backends.local import catalog
+from floe_testing.backends.local.backend import free_ports
+from floe_testing.tools.processes import ProcessSupervisor
 
 JVMS = {
     "openjdk-17 (pinned)": Path("/usr/lib/jvm/java-17-openjdk-amd64/bin/java"),

@@ -12,7 +12,7 @@ import statistics
 import time
 from pathlib import Path
 
-from floe_testing.chart import engine
+from floe_testing.deploy.chart import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "charts" / "floe-platform"

@@ -19,11 +19,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from floe_testing import pins
+from floe_testing.config import pins
+from floe_testing.images import build as images
 from floe_testing.images.base import cache_root, ensure_local_base
 from floe_testing.images.cli import engine as images_engine
-from floe_testing.kind import images
-from floe_testing.kind.engine import ContainerEngine
+from floe_testing.tools.docker import ContainerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 TOUCHED = ROOT / "src" / "floe_testing" / "__init__.py"

@@ -43,10 +43,10 @@ def whole_tier(tier: str, results: Path) -> tuple[float, dict[str, float]]:
 
 def suite_on_running_platform(tier_name: str, results: Path) -> tuple[float, float]:
     """(platform start seconds, suite seconds) with the platform started outside the timing."""
-    from floe_testing.backends.local import LocalBackend
+    from floe_testing.backends.local.backend import LocalBackend
     from floe_testing.config import load_project
-    from floe_testing.plan import RunPlan, new_run_id
-    from floe_testing.ui import Ui
+    from floe_testing.core.ui import Ui
+    from floe_testing.run.plan import RunPlan, new_run_id
 
     project = load_project(ROOT / "pyproject.toml")
     tier = project.config.tiers[tier_name]

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from floe_testing.config import Service, load_project
-from floe_testing.endpoints import service
-from floe_testing.polling import wait_for_http, wait_for_tcp
+from floe_testing.config.endpoints import service
+from floe_testing.core.polling import wait_for_http, wait_for_tcp
 
 HEALTH_TIMEOUT = 60.0
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from floe_testing.clients.dagster import FinishedRun
-from floe_testing.endpoints import service
+from floe_testing.config.endpoints import service
 from floe_testing.pytest_plugin.cube import CubeClient, CubeError
 
 from . import generator

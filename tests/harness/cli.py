@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 from harness.cluster import REPO_ROOT, EmulatedCluster
 
 # plugins the generated suites do not need: keeps each pod's pytest start under a second

@@ -27,7 +27,7 @@ import httpx2
 from lightkube import Client, KubeConfig
 from lightkube.resources.core_v1 import Namespace, Pod
 
-from floe_testing.labels import RUNNER_COMPONENT
+from floe_testing.config.labels import RUNNER_COMPONENT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FLOE_TEST = str(Path(sys.executable).parent / "floe-test")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing.errors import FloeTestError
+from floe_testing.core.errors import FloeTestError
 from floe_testing.images.base import cache_root
-from floe_testing.kind.engine import ContainerEngine
+from floe_testing.tools.docker import ContainerEngine
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing.cluster import results
-from floe_testing.cluster.junit_build import totals_of
-from floe_testing.cluster.manifest import JobSpec, job_manifest
 from floe_testing.config.load import load_project
-from floe_testing.images.docker import Docker
+from floe_testing.images.build import PLATFORM, POSTGRESQL, RUNNER
+from floe_testing.images.containers import Docker
 from floe_testing.images.smoke import LABEL, run_runner, smoke
-from floe_testing.kind.engine import ContainerEngine
-from floe_testing.kind.images import PLATFORM, POSTGRESQL, RUNNER
+from floe_testing.jobs import results
+from floe_testing.jobs.manifest import JobSpec, job_manifest
+from floe_testing.runner.junit_build import totals_of
+from floe_testing.tools.docker import ContainerEngine
 
 REPO = Path(__file__).resolve().parents[2]
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
 IMPORT_AND_COLLECT = """
 import subprocess, sys
-import floe_testing, floe_testing.pytest_plugin, floe_testing.cluster.pod_runner
+import floe_testing, floe_testing.pytest_plugin, floe_testing.runner.pod_runner
 markers = subprocess.run([sys.executable, "-m", "pytest", "--markers", "tests/integration"],
                          capture_output=True, text=True, check=True).stdout
 assert "@pytest.mark.requirement" in markers, markers  # the plugin is loaded (entry point)
@@ -134,7 +134,7 @@ def test_planted_failing_suite_fails_with_the_failure_in_the_junit(
             command=[
                 "python",
                 "-m",
-                "floe_testing.cluster.pod_runner",
+                "floe_testing.runner.pod_runner",
                 "--suite",
                 "tests/planted",
                 "--results-dir",

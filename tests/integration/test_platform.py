@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from floe_testing.clients.dagster import DagsterClient
-from floe_testing.endpoints import service
+from floe_testing.config.endpoints import service
 
 
 @pytest.mark.requirement("FLOE-INT-001")

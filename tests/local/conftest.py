@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
@@ -127,7 +127,7 @@ def write_suite(directory: Path, body: str) -> Path:
 
 PASSING_AND_FAILING = """
 from floe_testing.clients.dagster import DagsterClient
-from floe_testing.endpoints import resolve
+from floe_testing.config.endpoints import resolve
 
 
 def test_platform_answers():

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from floe_testing import endpoints_file
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
+from floe_testing.protocol import endpoints_file
 
 from .conftest import BLOCKING, LocalRun, write_suite
 
@@ -24,7 +24,7 @@ import os
 import httpx
 from pyiceberg.catalog.rest import RestCatalog
 
-from floe_testing.endpoints import service
+from floe_testing.config.endpoints import service
 from floe_testing.pytest_plugin.polaris import connect_catalog
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 
 from .conftest import BLOCKING, PASSING_AND_FAILING, LocalRun, write_suite
 

@@ -18,12 +18,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from floe_testing.cluster import kube as kube_module
-from floe_testing.cluster.classify import Settings
-from floe_testing.cluster.kube import Gone, Kube, Target
-from floe_testing.cluster.monitor import Monitor
-from floe_testing.polling import wait_for
-from floe_testing.ui import Ui
+from floe_testing.core.polling import wait_for
+from floe_testing.core.ui import Ui
+from floe_testing.jobs.classify import Settings
+from floe_testing.jobs.monitor import Monitor
+from floe_testing.tools import kube as kube_module
+from floe_testing.tools.kube import Gone, Kube, Target
 from harness.proxy import CuttableProxy
 from harness.realcluster import RealCluster, floe_test, kubectl
 

@@ -20,9 +20,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from floe_testing.core.polling import wait_for, wait_for_tcp
 from floe_testing.k8slocal.layout import Versions
 from floe_testing.k8slocal.up import image_refs
-from floe_testing.polling import wait_for, wait_for_tcp
 from harness.realcluster import kubectl
 
 NETNS, HOST_END, NS_END = "floe-egress-check", "floe-eg0", "floe-eg1"

@@ -14,8 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from floe_testing.core.polling import wait_for
 from floe_testing.k8slocal.addons import RESTRICTED_CONTAINER
-from floe_testing.polling import wait_for
 from harness.realcluster import (
     REPO_ROOT,
     PodRecorder,

@@ -23,7 +23,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 from harness.realcluster import (
     RealCluster,
     cli,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 from harness.realcluster import RealCluster, floe_test, kubectl, run_namespaces
 
 PLATFORM_SERVICES = {"dagster-webserver", "dagster-daemon", "dagster-user-code", "postgresql"}

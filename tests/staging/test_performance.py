@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from floe_demo.data import expected_row_counts
-from floe_testing import perf
 from floe_testing.clients.dagster import DagsterClient
-from floe_testing.endpoints import resolve
+from floe_testing.config.endpoints import resolve
+from floe_testing.staging import perf
 
 # slack: changes smaller than these are scheduling noise, not something a user feels
 PIPELINE_SECONDS = perf.Metric("pipeline_seconds", "s", slack=2.0)

@@ -9,15 +9,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from floe_testing.config import BACKEND_NAMES, Tier
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 
 if TYPE_CHECKING:
     from floe_testing.backends.base import Availability, Backend
 
 _REGISTRY = {
-    "local": "floe_testing.backends.local:LocalBackend",
-    "kind": "floe_testing.backends.kind:KindBackend",
-    "cluster": "floe_testing.backends.cluster:ClusterBackend",
+    "local": "floe_testing.backends.local.backend:LocalBackend",
+    "kind": "floe_testing.backends.kind.backend:KindBackend",
+    "cluster": "floe_testing.backends.cluster.backend:ClusterBackend",
 }
 assert set(_REGISTRY) == set(BACKEND_NAMES)
 

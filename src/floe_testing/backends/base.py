@@ -6,8 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from floe_testing.plan import RunPlan
-from floe_testing.ui import Ui
+from floe_testing.core.ui import Ui
+from floe_testing.run.plan import RunPlan
 
 
 @dataclass(frozen=True)

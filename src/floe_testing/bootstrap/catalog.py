@@ -16,8 +16,8 @@ import httpx
 
 from floe_testing.bootstrap.polaris import SCOPE, PolarisAdmin, Step, bootstrap_realm
 from floe_testing.bootstrap.storage import ensure_bucket
-from floe_testing.errors import InfrastructureError
-from floe_testing.polling import WaitTimeout, wait_for
+from floe_testing.core.errors import InfrastructureError
+from floe_testing.core.polling import WaitTimeout, wait_for
 
 if TYPE_CHECKING:
     from pyiceberg.catalog.rest import RestCatalog

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import httpx
 
 from floe_testing.bootstrap.settings import CatalogBootstrap, Credentials, PolarisRealm
-from floe_testing.errors import InfrastructureError
+from floe_testing.core.errors import InfrastructureError
 
 SCOPE = "PRINCIPAL_ROLE:ALL"
 ROOT_PRINCIPAL_ROLE = "service_admin"

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 
 CATALOG_URI_ENV = "FLOE_CATALOG_URI"
 MANAGEMENT_URI_ENV = "POLARIS_MANAGEMENT_URI"

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from floe_testing.errors import EXIT_INTERRUPTED, FloeTestError
+from floe_testing.core.errors import EXIT_INTERRUPTED, FloeTestError
 
 app = typer.Typer(
     name="floe-test",
@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 
 _COMMAND_MODULES = (
-    "run", "tiers", "manifest", "chart", "cluster", "requirements", "bootstrap", "history",
+    "run", "tiers", "manifest", "chart", "kind", "requirements", "bootstrap", "history",
 )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def main() -> None:
         # a Ctrl-C while it parses arrives as that code (130)
         status = app(standalone_mode=False)
     except FloeTestError as exc:
-        from floe_testing.ui import Ui
+        from floe_testing.core.ui import Ui
 
         ui = Ui()
         ui.error(exc.message)
@@ -73,7 +73,7 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         sys.exit(EXIT_INTERRUPTED)
     except typer.TyperException as exc:  # click's usage errors: unknown option, bad value, ...
-        from floe_testing.cli.usage import report_usage_error
+        from floe_testing.cli.usage_errors import report_usage_error
 
         sys.exit(report_usage_error(exc, app, sys.argv[1:]))
     sys.exit(status if isinstance(status, int) else 0)

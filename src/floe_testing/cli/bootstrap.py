@@ -51,7 +51,7 @@ def catalog(
     """
     from floe_testing.bootstrap.catalog import bootstrap_catalog
     from floe_testing.bootstrap.settings import settings_from_env
-    from floe_testing.ui import Ui
+    from floe_testing.core.ui import Ui
 
     settings = settings_from_env()
     ui = Ui()

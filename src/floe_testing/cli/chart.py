@@ -50,7 +50,7 @@ def render_command(
 
     Example: floe-test chart render -p minimal -f values-test.yaml --set dagster.image.tag=dev
     """
-    from floe_testing.chart import render
+    from floe_testing.deploy.chart import render
 
     rendered = render(profile, values or [], set_values or [], namespace=namespace)
     typer.echo(rendered.to_yaml(), nl=False)
@@ -69,8 +69,8 @@ def lint_command(
 
     Example: floe-test chart lint --values values-test.yaml
     """
-    from floe_testing.chart import lint
-    from floe_testing.errors import UsageError
+    from floe_testing.core.errors import UsageError
+    from floe_testing.deploy.chart import lint
 
     report = lint(values or [], set_values or [], strict=strict)
     for message in report.messages:
@@ -96,9 +96,9 @@ def check_command(
 
     Example: floe-test chart check --profile full --values values-test.yaml
     """
-    from floe_testing.chart import contract, render, schemas, security
     from floe_testing.config import load_project
-    from floe_testing.errors import UsageError
+    from floe_testing.core.errors import UsageError
+    from floe_testing.deploy.chart import contract, render, schemas, security
 
     config = load_project().config
     rendered = render(profile, values or [], set_values or [])
@@ -134,10 +134,9 @@ def generate_command(
 
     Example: floe-test chart generate --check
     """
-    from floe_testing import pins
-    from floe_testing.chart import generate
-    from floe_testing.config import load_project
-    from floe_testing.errors import UsageError
+    from floe_testing.config import load_project, pins
+    from floe_testing.core.errors import UsageError
+    from floe_testing.deploy.chart import generate
 
     project = load_project()
     values = pins.all_pins()

@@ -33,10 +33,10 @@ def pull(
       floe-test history pull --from s3://floe-results/history --history history/ \\
           --endpoint-url http://127.0.0.1:8333
     """
+    from floe_testing.core.ui import Ui
     from floe_testing.history.s3 import Location
     from floe_testing.history.s3 import pull as pull_records
     from floe_testing.history.store import History
-    from floe_testing.ui import Ui
 
     location = Location.parse(source)
     store = History(history.resolve())
@@ -60,11 +60,11 @@ def report(
 
       floe-test report --history history/ --output report.html
     """
-    from floe_testing.errors import UsageError
+    from floe_testing.core.errors import UsageError
+    from floe_testing.core.ui import Ui
     from floe_testing.history.store import History
     from floe_testing.report.html import write_report
     from floe_testing.report.trends import flaky_tests, runs_of
-    from floe_testing.ui import Ui
 
     store = History(history.resolve())
     if not store.path.is_file():

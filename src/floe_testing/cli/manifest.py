@@ -58,17 +58,17 @@ def manifest(
 
       floe-test manifest staging --schedule '*/5 * * * *' --output tests/staging/cronjob.yaml
     """
-    from floe_testing import tier_env
-    from floe_testing.cluster.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
     from floe_testing.config import load_project
-    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
+    from floe_testing.config import settings as tier_env
+    from floe_testing.jobs.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
+    from floe_testing.run.plan import ClusterOptions, build_plan, resolve_tier
 
     project = load_project()
     chosen = resolve_tier(project, tier)
     settings = tier_env.parse_options(env or [])
     if schedule is not None:
-        from floe_testing.cluster.manifest import CHECKED_IN_NAMESPACE
-        from floe_testing.cluster.schedule import SCHEDULED_RUN_ID, check_schedule, scheduled_yaml
+        from floe_testing.jobs.manifest import CHECKED_IN_NAMESPACE
+        from floe_testing.jobs.schedule import SCHEDULED_RUN_ID, check_schedule, scheduled_yaml
 
         check_schedule(schedule)
         plan = build_plan(
@@ -96,7 +96,7 @@ def manifest(
             run_id=run_id,
             env=settings,
         )
-        from floe_testing.backends.cluster import pod_security_level, run_namespace
+        from floe_testing.backends.cluster.backend import pod_security_level, run_namespace
 
         spec = JobSpec.from_plan(plan, run_namespace(plan))
         text = to_yaml(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from floe_testing.errors import EXIT_TESTS_FAILED, UsageError
+from floe_testing.core.errors import EXIT_TESTS_FAILED, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -90,7 +90,7 @@ def requirements(
     if as_json:
         typer.echo(json.dumps({**report.to_json(), "violations": failures}, indent=2))
     else:
-        from floe_testing.ui import make_console
+        from floe_testing.core.ui import make_console
 
         _render(report, failures, gate, make_console())
     if gate and failures:
@@ -115,7 +115,7 @@ def _targets(paths: list[Path] | None, root: Path, tier_paths: list[str]) -> lis
 def _render(report: TraceabilityReport, failures: list[str], gate: bool, console: Console) -> None:
     from rich.table import Table
 
-    from floe_testing.ui import print_table
+    from floe_testing.core.ui import print_table
 
     covered = sum(c.covered for c in report.coverage)
     table = Table(

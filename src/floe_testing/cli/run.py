@@ -12,7 +12,7 @@ from floe_testing.cli.options import CLUSTER
 
 if TYPE_CHECKING:
     from floe_testing.history.hook import RunHistory
-    from floe_testing.plan import RunPlan
+    from floe_testing.run.plan import RunPlan
 
 STAGING = "History, soak and performance"
 
@@ -113,16 +113,16 @@ def run(
 
       floe-test run staging --soak 30m --max-failures 2 --history history/
     """
-    from floe_testing import tier_env
     from floe_testing.backends import backend_class, choose_backend
     from floe_testing.config import load_project
-    from floe_testing.errors import UsageError
+    from floe_testing.config import settings as tier_env
+    from floe_testing.core.errors import UsageError
+    from floe_testing.core.ui import Ui
     from floe_testing.history.hook import RunHistory
     from floe_testing.history.record import SCALE_SETTING
-    from floe_testing.pipeline import execute
-    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
-    from floe_testing.soak.duration import parse_duration
-    from floe_testing.ui import Ui
+    from floe_testing.run.pipeline import execute
+    from floe_testing.run.plan import ClusterOptions, build_plan, resolve_tier
+    from floe_testing.staging.duration import parse_duration
 
     if max_failures is not None and soak is None:
         raise UsageError("--max-failures applies to a soak", "add --soak DURATION, e.g. 30m")
@@ -171,7 +171,7 @@ def run(
         summary = execute(plan, runner, ui)
         run_history.finish(plan, summary)
     else:
-        from floe_testing.soak.loop import SoakPhase
+        from floe_testing.staging.soak import SoakPhase
 
         phase = SoakPhase(soak_seconds, max_failures or 0, run_history)
         summary = execute(plan, runner, ui, run_phase=phase)

@@ -14,7 +14,7 @@ def tiers() -> None:
 
     from floe_testing.backends import availability
     from floe_testing.config import BACKEND_NAMES, load_project
-    from floe_testing.ui import make_console, print_table
+    from floe_testing.core.ui import make_console, print_table
 
     project = load_project()
     config = project.config

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 
 DEFAULT_LOCATION = "floe_demo"
 DEFAULT_REPOSITORY = "__repository__"

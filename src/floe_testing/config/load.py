@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from floe_testing.config.models import FloeTestConfig
-from floe_testing.errors import ConfigError, UsageError
+from floe_testing.core.errors import ConfigError, UsageError
 
 CONFIG_ENV = "FLOE_TEST_CONFIG"
 TABLE = "tool.floe-test"

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from floe_testing.cluster.classify import Judge, Settings
-from floe_testing.deploy.helm import Helm, find_helm
+from floe_testing.core.ui import Ui
 from floe_testing.deploy.readiness import wait_platform_ready
 from floe_testing.deploy.release import RELEASE, Release, observe
-from floe_testing.ui import Ui
+from floe_testing.jobs.classify import Judge, Settings
+from floe_testing.tools.helm import Helm, find_helm
 
 if TYPE_CHECKING:
     from lightkube import Client

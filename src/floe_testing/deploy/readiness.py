@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx2
 
-from floe_testing.cluster.classify import Judge, Settings
-from floe_testing.deploy.helm import Install
-from floe_testing.errors import InfrastructureError
-from floe_testing.polling import WaitTimeout, wait_for
+from floe_testing.core.errors import InfrastructureError
+from floe_testing.core.polling import WaitTimeout, wait_for
+from floe_testing.jobs.classify import Judge, Settings
+from floe_testing.tools.helm import Install
 
 
 def workload_ready(obj: dict[str, Any]) -> bool:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from floe_testing.deploy.helm import Helm, Install, deep_merge
+from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.deploy.readiness import Snapshot
-from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.plan import RunPlan
+from floe_testing.run.plan import RunPlan
+from floe_testing.tools.helm import Helm, Install, deep_merge
 
 if TYPE_CHECKING:
     from lightkube import Client
@@ -133,7 +133,7 @@ def observe(client: Client, namespace: str) -> Snapshot:
             if exc.response.status_code == 404:  # nothing of this kind (yet)
                 return []
             if exc.response.status_code in (401, 403):
-                from floe_testing.cluster.kube import Forbidden
+                from floe_testing.tools.kube import Forbidden
 
                 raise Forbidden("list", kind, namespace, exc.response.text[:300]) from exc
             raise InfrastructureError(

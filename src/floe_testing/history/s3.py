@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from floe_testing.errors import InfrastructureError, UsageError
+from floe_testing.core.errors import InfrastructureError, UsageError
 
 if TYPE_CHECKING:
     from floe_testing.history.store import History
@@ -59,7 +59,7 @@ def endpoint_url(explicit: str | None = None) -> str | None:
     service = load_project().config.services.get(STORE_SERVICE)
     if service is None or not service.host_env or not os.environ.get(service.host_env):
         return None  # AWS itself, or whatever the boto3 configuration says
-    from floe_testing.endpoints import resolve
+    from floe_testing.config.endpoints import resolve
 
     return resolve(STORE_SERVICE).url
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 
 FILE_NAME = "runs.jsonl"
 

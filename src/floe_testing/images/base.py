@@ -31,8 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from floe_testing.errors import InfrastructureError, UsageError
-from floe_testing.kind.engine import ContainerEngine
+from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.tools.docker import ContainerEngine
 
 INPUTS_LABEL = "org.floe-test.base-inputs"
 RECIPE = "1"  # bump when the way a base image is made changes
@@ -71,7 +71,7 @@ def build_args_from_env(
 ) -> dict[str, str] | None:
     """``FLOE_TEST_BASE=local``: build FROM the local base images (made when missing), as
     ``scripts/images build`` does; unset or ``upstream``: the Dockerfiles' defaults."""
-    from floe_testing import pins
+    from floe_testing.config import pins
 
     choice = os.environ.get(BASE_ENV) or "upstream"
     if choice == "upstream":

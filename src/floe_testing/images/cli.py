@@ -16,11 +16,16 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from floe_testing import pins
-from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, FloeTestError, UsageError
+from floe_testing.config import pins
+from floe_testing.core.errors import (
+    EXIT_INFRASTRUCTURE,
+    EXIT_INTERRUPTED,
+    FloeTestError,
+    UsageError,
+)
+from floe_testing.images import build as images
 from floe_testing.images.base import cache_root, ensure_local_base
-from floe_testing.kind import images
-from floe_testing.kind.engine import DOCKER_CLIENT_ENV, ContainerEngine
+from floe_testing.tools.docker import DOCKER_CLIENT_ENV, ContainerEngine
 
 
 def say(message: str) -> None:

@@ -1,7 +1,7 @@
 """A rendered pod spec as ``docker run`` arguments: the chart's and the Job's settings, kept.
 
 The smoke run does not restate how the platform and the runner are run: it renders the chart
-(``floe_testing.chart.engine.render``) and the Job (``floe_testing.cluster.manifest``) and
+(``floe_testing.deploy.chart.engine.render``) and the Job (``floe_testing.jobs.manifest``) and
 translates their pod specs here. What carries over: command, plain env, user/group,
 read-only root, dropped capabilities, no privilege escalation (Docker's default seccomp
 profile is the runtime default), memory/CPU limits, and volumes:
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from floe_testing.chart.security import parse_quantity
+from floe_testing.deploy.chart.security import parse_quantity
 
 Manifest = dict[str, Any]
 

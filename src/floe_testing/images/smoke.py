@@ -29,16 +29,17 @@ from pathlib import Path
 
 import httpx
 
-from floe_testing.chart.engine import chart_dir, render
-from floe_testing.cluster import frames, results
-from floe_testing.cluster.manifest import JobSpec, job_manifest
+from floe_testing.config.contract import endpoint_env
 from floe_testing.config.load import load_project
-from floe_testing.contract import endpoint_env
-from floe_testing.errors import EXIT_INFRASTRUCTURE, InfrastructureError
+from floe_testing.core.errors import EXIT_INFRASTRUCTURE, InfrastructureError
+from floe_testing.core.polling import tcp_open, wait_for
+from floe_testing.deploy.chart.engine import chart_dir, render
 from floe_testing.images.base import cache_root
-from floe_testing.images.docker import Docker, run_to_completion
+from floe_testing.images.containers import Docker, run_to_completion
 from floe_testing.images.pods import ContainerRun, Manifest, tmpfs_options, translate
-from floe_testing.polling import tcp_open, wait_for
+from floe_testing.jobs import results
+from floe_testing.jobs.manifest import JobSpec, job_manifest
+from floe_testing.protocol import frames
 
 TIER = "integration"
 PROFILE = "minimal"

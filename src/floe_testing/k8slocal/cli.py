@@ -14,7 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from floe_testing.errors import EXIT_INFRASTRUCTURE, EXIT_INTERRUPTED, EXIT_USAGE, FloeTestError
+from floe_testing.core.errors import (
+    EXIT_INFRASTRUCTURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    FloeTestError,
+)
 from floe_testing.k8slocal import components, processes
 from floe_testing.k8slocal.down import down, leftovers
 from floe_testing.k8slocal.health import healthy, kubectl

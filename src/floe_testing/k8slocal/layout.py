@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from floe_testing import pins
+from floe_testing.config import pins
 
 REPO = Path(__file__).resolve().parents[3]
 GO_SOURCES = Path(__file__).resolve().parent / "go"

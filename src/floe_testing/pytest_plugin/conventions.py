@@ -1,7 +1,7 @@
 """Checks of suite conventions that a linter does not know, run as ordinary tests.
 
 ``time.sleep`` in a test is a guess about how long the platform takes: too short and the test
-is flaky, too long and the suite is slow. Tests poll with ``floe_testing.polling.wait_for``
+is flaky, too long and the suite is slow. Tests poll with ``floe_testing.core.polling.wait_for``
 instead. The scan reads the syntax tree, so aliases (``import time as t``,
 ``from time import sleep as pause``) are caught and comments or strings are not.
 """

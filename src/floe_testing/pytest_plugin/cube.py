@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import jwt
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 
 API_SECRET_ENV = "CUBE_API_SECRET"  # noqa: S105 - a variable name, not a secret
 API_PATH = "/cubejs-api/v1"

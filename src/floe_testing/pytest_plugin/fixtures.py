@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pyiceberg.catalog.rest import RestCatalog
 
     from floe_testing.clients.dagster import DagsterClient
-    from floe_testing.endpoints import Endpoint
+    from floe_testing.config.endpoints import Endpoint
     from floe_testing.pytest_plugin.cube import CubeClient
     from floe_testing.pytest_plugin.polaris import IsolatedCatalog
 
@@ -44,8 +44,8 @@ def _ready_timeout() -> float:
 
 def await_service(name: str, path: str, port: str | None = None) -> Endpoint:
     """The service's endpoint once ``path`` answers; fails the test naming what to check."""
-    from floe_testing.endpoints import service
-    from floe_testing.polling import WaitTimeout, wait_for_http
+    from floe_testing.config.endpoints import service
+    from floe_testing.core.polling import WaitTimeout, wait_for_http
 
     endpoint = service(name, port)
     timeout = _ready_timeout()
@@ -53,7 +53,7 @@ def await_service(name: str, path: str, port: str | None = None) -> Endpoint:
         wait_for_http(f"{endpoint.url}{path}", timeout=timeout, interval=0.25)
     except WaitTimeout as exc:
         from floe_testing.config import load_project
-        from floe_testing.contract import find_service
+        from floe_testing.config.contract import find_service
 
         contract = find_service(load_project().config, name)
         variables = [v for v in (contract.host_env, contract.port(port).env) if v]

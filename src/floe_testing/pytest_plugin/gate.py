@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing import endpoints_file
-from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, READY, await_gate
-from floe_testing.polling import WaitTimeout
+from floe_testing.core.polling import WaitTimeout
+from floe_testing.protocol import endpoints_file
+from floe_testing.protocol.gate import GATE_ENV, GATE_TIMEOUT_ENV, READY, await_gate
 
 EXIT_PLATFORM_FAILED = 3
 

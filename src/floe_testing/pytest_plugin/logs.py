@@ -173,7 +173,7 @@ def canonical_services(names: Sequence[str]) -> list[str]:
     """Contract names for names or aliases (``dagster`` -> ``dagster-webserver``)."""
     try:
         from floe_testing.config import load_project
-        from floe_testing.contract import find_service
+        from floe_testing.config.contract import find_service
 
         config = load_project().config
     except Exception:

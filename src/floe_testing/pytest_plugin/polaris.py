@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from floe_testing.endpoints import service
+from floe_testing.config.endpoints import service
 
 if TYPE_CHECKING:
     from pyiceberg.catalog.rest import RestCatalog

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from floe_testing.core.ui import Ui, print_table
 from floe_testing.report.junit import Totals
-from floe_testing.ui import Ui, print_table
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from floe_testing.errors import InfrastructureError
+from floe_testing.core.errors import InfrastructureError
 
 COLLECT_OPTION = "--floe-collect-json"
 COLLECT_TIMEOUT = 300.0

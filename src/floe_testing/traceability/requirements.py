@@ -13,7 +13,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 
 DEFAULT_PATH = Path("docs/requirements.yaml")
 ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"

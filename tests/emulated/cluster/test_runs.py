@@ -18,7 +18,7 @@ def test_prints_the_framing_markers():
 PASSING = "".join(f"def test_pass_{i}():\n    assert True\n" for i in range(4))
 GATE = """
 import os
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 def test_gate():
     print("gate-waiting", flush=True)
     gate = os.path.join(os.path.dirname(__file__), "gate")

@@ -17,10 +17,10 @@ import psutil
 import pyarrow.fs as pafs
 import pytest
 
-from floe_testing.backends.local import free_ports
-from floe_testing.local.catalog import S3Store
-from floe_testing.local.processes import ProcessSupervisor
-from floe_testing.polling import wait_for
+from floe_testing.backends.local.backend import free_ports
+from floe_testing.backends.local.catalog import S3Store
+from floe_testing.core.polling import wait_for
+from floe_testing.tools.processes import ProcessSupervisor
 
 WEED = Path(sys.executable).with_name("weed")
 ACCESS_KEY = "floe-catalog-test"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pyiceberg.catalog.rest import RestCatalog
 
-from floe_testing.backends.local import free_ports
+from floe_testing.backends.local.backend import free_ports
+from floe_testing.backends.local.catalog import S3Store, rest_catalog_launch, start_rest_catalog
 from floe_testing.bootstrap.catalog import bootstrap_catalog
-from floe_testing.local.catalog import S3Store, rest_catalog_launch, start_rest_catalog
-from floe_testing.local.processes import ProcessSupervisor
+from floe_testing.tools.processes import ProcessSupervisor
 
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 NAMESPACES = ("floe_demo", "floe_e2e")

@@ -1,9 +1,9 @@
 """The local REST catalog (Iceberg's RESTCatalogServer) against a real SeaweedFS.
 
-Proves the launch built by ``floe_testing.local.catalog``: PyIceberg creates a namespace and a
-table, appends twice (two snapshots), reads back through the catalog, and a restarted server
-still knows the table (the SQLite metastore is a file in the state dir). Startup time and RSS
-are recorded as JUnit properties, not asserted (speed lives in benchmarks/).
+Proves the launch built by ``floe_testing.backends.local.catalog``: PyIceberg creates a
+namespace and a table, appends twice (two snapshots), reads back through the catalog, and a
+restarted server still knows the table (the SQLite metastore is a file in the state dir).
+Startup time and RSS are recorded as JUnit properties, not asserted (speed lives in benchmarks/).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import pyarrow as pa
 import pytest
 from pyiceberg.catalog.rest import RestCatalog
 
-from floe_testing.backends.local import free_ports
-from floe_testing.local.catalog import (
+from floe_testing.backends.local.backend import free_ports
+from floe_testing.backends.local.catalog import (
     RestCatalogLaunch,
     S3Store,
     rest_catalog_launch,
     start_rest_catalog,
 )
-from floe_testing.local.processes import ManagedProcess, ProcessSupervisor
+from floe_testing.tools.processes import ManagedProcess, ProcessSupervisor
 
 ROWS = pa.table({"order_id": [1, 2, 3], "segment": ["retail", "retail", "wholesale"]})
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from floe_testing.bootstrap.settings import settings_from_env
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 
 REST = {
     "FLOE_CATALOG_URI": "http://127.0.0.1:8181/",

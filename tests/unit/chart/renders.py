@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from floe_testing.chart import Rendered, render
 from floe_testing.config import load_project
 from floe_testing.config.models import FloeTestConfig
+from floe_testing.deploy.chart import Rendered, render
 
 ROOT = Path(__file__).resolve().parents[3]
 CHART = ROOT / "charts" / "floe-platform"

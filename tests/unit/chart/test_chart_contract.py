@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from floe_testing.chart import default_values
-from floe_testing.chart.contract import (
+from floe_testing.config.models import FloeTestConfig, Port
+from floe_testing.deploy.chart import default_values
+from floe_testing.deploy.chart.contract import (
     contract_values,
     notes_problems,
     secret_problems,
     service_problems,
     values_problems,
 )
-from floe_testing.config.models import FloeTestConfig, Port
 
 from .renders import CHART, PROFILES, VALUES_FILES, rendered
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from floe_testing import pins
-from floe_testing.chart import generate
-from floe_testing.config import load_project
+from floe_testing.config import load_project, pins
+from floe_testing.deploy.chart import generate
 
 
 def test_committed_chart_files_equal_the_generated_ones() -> None:
@@ -47,8 +46,8 @@ def test_regenerating_replaces_only_the_marked_region() -> None:
 
 
 def test_schema_rejects_values_outside_the_contract() -> None:
-    from floe_testing.chart import render
-    from floe_testing.errors import UsageError
+    from floe_testing.core.errors import UsageError
+    from floe_testing.deploy.chart import render
 
     with pytest.raises(UsageError, match="services"):
         render("full", [], ["services.polaris.ports[0].port=70000"])

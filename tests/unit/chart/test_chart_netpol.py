@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from floe_testing.chart.netpol import (
+from floe_testing.config.labels import RUNNER_SELECTOR, runner_labels
+from floe_testing.config.models import FloeTestConfig
+from floe_testing.deploy.chart.netpol import (
     External,
     Pod,
     connection_allowed,
@@ -13,8 +15,6 @@ from floe_testing.chart.netpol import (
     reachable,
     selector_matches,
 )
-from floe_testing.config.models import FloeTestConfig
-from floe_testing.labels import RUNNER_SELECTOR, runner_labels
 
 from .renders import NAMESPACE, PROFILES, rendered
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from floe_testing.chart import lint, render
-from floe_testing.chart.schemas import kubernetes_versions, schema_problems
+from floe_testing.deploy.chart import lint, render
+from floe_testing.deploy.chart.schemas import kubernetes_versions, schema_problems
 
 from .renders import CHART, NAMESPACE, PROFILES, VALUES_FILES, rendered
 
@@ -231,7 +231,7 @@ def test_dagster_instance_is_valid_dagster_config_with_postgres_and_queue(
 
 
 def test_images_are_pinned_from_versions_env_and_configurable() -> None:
-    from floe_testing import pins
+    from floe_testing.config import pins
 
     result = rendered(
         "full",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from floe_testing.chart import render, validate_values
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
+from floe_testing.deploy.chart import render, validate_values
 
 from .renders import CHART
 
@@ -50,7 +50,7 @@ def test_wrong_values_are_rejected_with_their_path(values: dict, expected: str) 
 
 
 def test_values_files_pass_the_schema() -> None:
-    from floe_testing.chart.engine import read_values_file
+    from floe_testing.deploy.chart.engine import read_values_file
 
     for name in ("values.yaml", "values-test.yaml", "values-staging.yaml"):
         validate_values(read_values_file(CHART / name), chart=CHART)

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from floe_testing.chart.security import (
+from floe_testing.config.models import FloeTestConfig
+from floe_testing.deploy.chart.security import (
     PodTemplate,
     footprint,
     hardening_problems,
@@ -17,7 +18,6 @@ from floe_testing.chart.security import (
     probe_problems,
     restricted_problems,
 )
-from floe_testing.config.models import FloeTestConfig
 
 from .renders import PROFILES, rendered
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from floe_testing.config import load_project
+from floe_testing.core.ui import Ui, make_console
 from floe_testing.report.junit import Totals
 from floe_testing.report.summary import RunSummary, print_summary
-from floe_testing.ui import Ui, make_console
 
 ROOT = Path(__file__).resolve().parents[3]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from floe_testing.cluster.classify import Judge, Settings, job_finished, job_problem, pod_problem
-from floe_testing.labels import LABEL_RUN_ID
+from floe_testing.config.labels import LABEL_RUN_ID
+from floe_testing.jobs.classify import Judge, Settings, job_finished, job_problem, pod_problem
 
 SETTINGS = Settings()
 

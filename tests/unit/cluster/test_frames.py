@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 
-from floe_testing.cluster import frames
+from floe_testing.protocol import frames
 
 JUNIT = '<?xml version="1.0"?><testsuites><testsuite name="s" tests="1"/></testsuites>'
 

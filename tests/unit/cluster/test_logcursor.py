@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from floe_testing.cluster.logcursor import LogCursor, split_stamp
+from floe_testing.jobs.logcursor import LogCursor, split_stamp
 
 T1 = "2026-12-01T09:00:01.000000100Z"
 T1B = "2026-12-01T09:00:01.5Z"

@@ -11,15 +11,15 @@ import yaml
 from typer.testing import CliRunner
 
 from floe_testing.cli.app import app
-from floe_testing.cluster.manifest import (
+from floe_testing.config import load_project
+from floe_testing.config.labels import LABEL_RUN_ID, RUNNER_UID
+from floe_testing.jobs.manifest import (
     JobSpec,
     checked_in_yaml,
     job_manifest,
     namespace_name,
     run_manifests,
 )
-from floe_testing.config import load_project
-from floe_testing.labels import LABEL_RUN_ID, RUNNER_UID
 
 PROJECT = load_project()
 VERSIONS = ["1.29.0", kubernetes_validate.latest_version()]
@@ -80,7 +80,7 @@ def test_seed_semantics_and_restricted_security() -> None:
 
 def test_command_names_no_absolute_image_path() -> None:
     container = job_manifest(_spec())["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "floe_testing.cluster.pod_runner"]
+    assert container["command"] == ["python", "-m", "floe_testing.runner.pod_runner"]
     absolute = [a for a in container["args"] if a.startswith("/")]
     assert absolute == ["/results"]  # the emptyDir mount, not a path inside the image
 
@@ -134,8 +134,8 @@ def test_sharded_jobs_never_retry_but_let_every_shard_finish() -> None:
 
 
 def test_manifest_namespace_is_labelled_like_a_run_labels_it() -> None:
-    from floe_testing.backends.cluster import pod_security_level
-    from floe_testing.plan import build_plan
+    from floe_testing.backends.cluster.backend import pod_security_level
+    from floe_testing.run.plan import build_plan
 
     result = CliRunner().invoke(app, ["manifest", "integration", "--run-id", "r2"])
     labels = next(yaml.safe_load_all(result.output))["metadata"]["labels"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from junitparser import JUnitXml
 
-from floe_testing.cluster import frames
-from floe_testing.cluster.results import decode_shard, verdict
+from floe_testing.jobs.results import decode_shard, verdict
+from floe_testing.protocol import frames
 
 FAST = ["-p", "no:kmock", "-p", "no:asyncio", "-p", "no:anyio", "-p", "no:floe_testing"]
 SUITE = """
@@ -55,7 +55,7 @@ def _run(
         [
             sys.executable,
             "-m",
-            "floe_testing.cluster.pod_runner",
+            "floe_testing.runner.pod_runner",
             "--suite",
             "suite",
             "--results-dir",
@@ -118,7 +118,7 @@ def test_shards_of_one_suite_cover_it_exactly_once(tmp_path: Path) -> None:
 
 
 def test_no_frame_means_no_results() -> None:
-    from floe_testing.errors import InfrastructureError
+    from floe_testing.core.errors import InfrastructureError
 
     with pytest.raises(InfrastructureError, match="shard 1 ended without results"):
         decode_shard(1, ["hello"], {"exitCode": 0, "reason": "Completed", "message": ""})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing.cluster.shards import load_durations, select, split
+from floe_testing.protocol.shards import load_durations, select, split
 
 IDS = [f"tests/test_{m}.py::test_{i}" for m in range(7) for i in range(5)]
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from floe_testing.cluster.classify import Settings
-from floe_testing.cluster.kube import Forbidden, Gone
-from floe_testing.cluster.monitor import Monitor
-from floe_testing.errors import EXIT_INFRASTRUCTURE
-from floe_testing.ui import Ui
+from floe_testing.core.errors import EXIT_INFRASTRUCTURE
+from floe_testing.core.ui import Ui
+from floe_testing.jobs.classify import Settings
+from floe_testing.jobs.monitor import Monitor
+from floe_testing.tools.kube import Forbidden, Gone
 
 
 def test_forbidden_names_the_verb_the_resource_and_the_role() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from floe_testing.config.load import load_project, parse_config
-from floe_testing.errors import EXIT_USAGE, ConfigError
+from floe_testing.core.errors import EXIT_USAGE, ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from floe_testing.config import FloeTestConfig
+from floe_testing.config.contract import cluster_env, endpoint_env, find_service, needs_cluster
+from floe_testing.config.endpoints import resolve
 from floe_testing.config.load import load_project
-from floe_testing.contract import cluster_env, endpoint_env, find_service, needs_cluster
-from floe_testing.endpoints import resolve
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing import endpoints_file
+from floe_testing.protocol import endpoints_file
 
 ENV = {"CUBE_API_SECRET": "a'b c$d", "DAGSTER_PORT": "41234", "EMPTY": ""}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from floe_testing.local import cube, seaweedfs
+from floe_testing.backends.local import cube, seaweedfs
 
 
 def _layout(tmp_path: Path) -> seaweedfs.SeaweedLayout:

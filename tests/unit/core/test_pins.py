@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing.errors import UsageError
-from floe_testing.pins import parse_pins, pin, pins_file
+from floe_testing.config.pins import parse_pins, pin, pins_file
+from floe_testing.core.errors import UsageError
 
 
 def test_parses_key_value_lines_and_skips_comments() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from floe_testing.local.catalog import MAIN_CLASS, S3Store, rest_catalog_launch
+from floe_testing.backends.local.catalog import MAIN_CLASS, S3Store, rest_catalog_launch
 
 S3 = S3Store(
     endpoint="http://127.0.0.1:9999",

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from floe_testing.chart.engine import render
-from floe_testing.cluster.manifest import JobSpec, job_manifest
 from floe_testing.config.load import load_project
+from floe_testing.deploy.chart.engine import render
 from floe_testing.images import pods
+from floe_testing.jobs.manifest import JobSpec, job_manifest
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from floe_testing.chart.schemas import schema_problems
+from floe_testing.deploy.chart.schemas import schema_problems
 from floe_testing.k8slocal import addons
 from floe_testing.k8slocal.layout import Network, Versions
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from floe_testing.core.polling import wait_for
 from floe_testing.k8slocal import processes
 from floe_testing.k8slocal.layout import Layout
-from floe_testing.polling import wait_for
 
 
 @pytest.fixture

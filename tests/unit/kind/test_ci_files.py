@@ -13,7 +13,7 @@ import typer
 import yaml
 
 from floe_testing.config import load_project
-from floe_testing.labels import RUNNER_GID, RUNNER_UID
+from floe_testing.config.labels import RUNNER_GID, RUNNER_UID
 
 REPO = Path(__file__).resolve().parents[3]
 # recent typer vendors click as typer._click; fall back to click for older typer
@@ -166,7 +166,7 @@ def test_runner_entrypoint_matches_the_job_contract() -> None:
     final = _final_stage(DOCKERFILE)
     assert "WORKDIR /app" in final
     assert "COPY tests/ tests/" in final
-    assert 'CMD ["python", "-m", "floe_testing.cluster.pod_runner"' in final
+    assert 'CMD ["python", "-m", "floe_testing.runner.pod_runner"' in final
     assert "-p no:cacheprovider" in final  # pytest writes no cache under a read-only root
     assert "/results" in final
 
@@ -180,7 +180,7 @@ def test_dockerignore_is_an_allow_list() -> None:
 
 
 def test_image_specs_cover_what_the_dockerfiles_copy() -> None:
-    from floe_testing.kind.images import IMAGES
+    from floe_testing.images.build import IMAGES
 
     for spec in IMAGES:
         text = (REPO / spec.dockerfile).read_text()

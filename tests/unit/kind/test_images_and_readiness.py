@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from floe_testing.core.errors import InfrastructureError
 from floe_testing.deploy.readiness import Snapshot, wait_platform_ready
-from floe_testing.errors import InfrastructureError
-from floe_testing.kind import images
-from floe_testing.kind.engine import EngineInfo
+from floe_testing.images import build as images
+from floe_testing.tools.docker import EngineInfo
 
 
 def _git(root: Path, *args: str) -> None:

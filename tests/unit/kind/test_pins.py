@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing import pins
-from floe_testing.errors import UsageError
+from floe_testing.config import pins
+from floe_testing.core.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[3]
 PINS = pins.load(REPO)

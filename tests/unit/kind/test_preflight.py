@@ -113,7 +113,7 @@ def test_full_profile_needs_more_memory_than_minimal(standins: StandIns, tmp_pat
 def test_availability_is_fast_and_explains(
     standins: StandIns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from floe_testing.backends.kind import KindBackend
+    from floe_testing.backends.kind.backend import KindBackend
 
     for key, value in standins.env().items():
         monkeypatch.setenv(key, value)
@@ -127,7 +127,7 @@ def test_availability_is_fast_and_explains(
 
 
 def test_memory_quantities() -> None:
-    from floe_testing.kind.preflight import memory_bytes
+    from floe_testing.backends.kind.preflight import memory_bytes
 
     assert memory_bytes("512Mi") == 512 * 1024**2
     assert memory_bytes("1Gi") == 1024**3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from floe_testing.config import load_project
-from floe_testing.endpoints import service
+from floe_testing.config.endpoints import service
 from floe_testing.pytest_plugin import polaris
 from floe_testing.pytest_plugin.cube import API_SECRET_ENV
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from floe_testing.polling import wait_for
+from floe_testing.core.polling import wait_for
 
 from .conftest import RunPytest
 from .fakes import FakeCube, FakeDagster, FakePolaris

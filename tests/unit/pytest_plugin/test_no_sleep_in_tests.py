@@ -1,4 +1,4 @@
-"""No test file sleeps: suites poll with a deadline (floe_testing.polling.wait_for)."""
+"""No test file sleeps: suites poll with a deadline (floe_testing.core.polling.wait_for)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SLEEP = "sl" + "eep"
 
 def test_no_test_file_calls_time_sleep() -> None:
     found = find_sleep_calls([REPO_ROOT / "tests"])
-    assert found == [], "poll with floe_testing.polling.wait_for instead:\n" + "\n".join(
+    assert found == [], "poll with floe_testing.core.polling.wait_for instead:\n" + "\n".join(
         map(str, found)
     )
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from floe_testing.platform_gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
+from floe_testing.protocol.gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
 
 
 def _pytest(suite: Path, gate: Path, timeout: str = "30") -> subprocess.CompletedProcess[str]:

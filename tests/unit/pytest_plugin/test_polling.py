@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from floe_testing.polling import WaitTimeout, wait_for, wait_for_http, wait_for_tcp
+from floe_testing.core.polling import WaitTimeout, wait_for, wait_for_http, wait_for_tcp
 
 from .fakes import FakeDagster
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from floe_testing.soak import drift
+from floe_testing.staging import drift
 
 MIB = 1024 * 1024
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import psutil
 
-from floe_testing.local.usage import tree_rss
-from floe_testing.polling import wait_for
+from floe_testing.backends.local.resources import tree_rss
+from floe_testing.core.polling import wait_for
 
 MIB = 1024 * 1024
 # a parent holding 40 MiB, a long-lived child holding 60 MiB and a "run worker" holding 120

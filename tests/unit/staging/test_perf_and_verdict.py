@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing import perf
 from floe_testing.config import load_project
-from floe_testing.errors import EXIT_INFRASTRUCTURE, UsageError
-from floe_testing.pipeline import no_verdict
-from floe_testing.plan import build_plan
+from floe_testing.core.errors import EXIT_INFRASTRUCTURE, UsageError
 from floe_testing.report.junit import read_totals
 from floe_testing.report.summary import RunSummary
-from floe_testing.soak.duration import parse_duration
+from floe_testing.run.pipeline import no_verdict
+from floe_testing.run.plan import build_plan
+from floe_testing.staging import perf
+from floe_testing.staging.duration import parse_duration
 
 SECONDS = perf.Metric("pipeline_seconds", "s")
 THROUGHPUT = perf.Metric("rows_per_second", "rows/s", higher_is_better=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from floe_testing.soak.loop import MIB, usage_text
+from floe_testing.staging.soak import MIB, usage_text
 
 
 def test_local_memory_is_shown_per_service() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from floe_testing.errors import UsageError
+from floe_testing.core.errors import UsageError
 from floe_testing.traceability.requirements import load_requirements
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -1,0 +1,1 @@
+"""The cluster backend: an existing Kubernetes cluster reached through a kubeconfig."""

@@ -1,1 +1,0 @@
-"""Building blocks of the local backend: supervised processes and the Dagster instance."""

@@ -1,1 +1,0 @@
-"""Soak runs: one platform, the suite repeated for a duration, resource use sampled, drift found."""
