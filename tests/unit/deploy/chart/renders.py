@@ -9,7 +9,7 @@ from floe_testing.config import load_project
 from floe_testing.config.models import FloeTestConfig
 from floe_testing.deploy.chart import Rendered, render
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 CHART = ROOT / "charts" / "floe-platform"
 PROFILES = ("minimal", "full")
 VALUES_FILES = ("values.yaml", "values-test.yaml", "values-staging.yaml")

@@ -10,7 +10,7 @@ import pytest
 from floe_testing.config import pins
 from floe_testing.core.errors import UsageError
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 PINS = pins.load(REPO)
 DOCKERFILES = [REPO / "tests" / "Dockerfile", REPO / "docker" / "platform.Dockerfile"]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))

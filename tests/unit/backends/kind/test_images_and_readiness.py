@@ -1,5 +1,5 @@
 """Content tags, build skipping, image loading paths and the platform readiness wait (its pod
-rules are the one classifier's: tests/unit/cluster/test_classify.py)."""
+rules are the one classifier's: tests/unit/jobs/test_classify.py)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import yaml
 from floe_testing.config import load_project
 from floe_testing.config.labels import RUNNER_GID, RUNNER_UID
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 # recent typer vendors click as typer._click; fall back to click for older typer
 _EXCEPTIONS = (
     "typer._click.exceptions" if importlib.util.find_spec("typer._click") else ("click.exceptions")
