@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import FloeTestError
-from floe_testing.images.base import cache_root
 from floe_testing.tools.docker import ContainerEngine
 
 REPO = Path(__file__).resolve().parents[2]

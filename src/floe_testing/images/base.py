@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.tools.docker import ContainerEngine
 
@@ -81,10 +82,6 @@ def build_args_from_env(
             f"{BASE_ENV}={choice!r} is not a base", f"set {BASE_ENV} to local or upstream"
         )
     return ensure_local_base(engine, pins.load(root), say).build_args()
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("FLOE_TEST_CACHE") or Path.home() / ".cache" / "floe-test")
 
 
 def ensure_local_base(

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from floe_testing.config import pins
+from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import (
     EXIT_INFRASTRUCTURE,
     EXIT_INTERRUPTED,
@@ -24,7 +25,7 @@ from floe_testing.core.errors import (
     UsageError,
 )
 from floe_testing.images import build as images
-from floe_testing.images.base import cache_root, ensure_local_base
+from floe_testing.images.base import ensure_local_base
 from floe_testing.tools.docker import DOCKER_CLIENT_ENV, ContainerEngine
 
 

@@ -31,10 +31,10 @@ import httpx
 
 from floe_testing.config.contract import endpoint_env
 from floe_testing.config.load import load_project
+from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import EXIT_INFRASTRUCTURE, InfrastructureError
 from floe_testing.core.polling import tcp_open, wait_for
 from floe_testing.deploy.chart.engine import chart_dir, render
-from floe_testing.images.base import cache_root
 from floe_testing.images.containers import Docker, run_to_completion
 from floe_testing.images.pods import ContainerRun, Manifest, tmpfs_options, translate
 from floe_testing.jobs import results

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from floe_testing.config import pins
+from floe_testing.core.cache import cache_root
 
 REPO = Path(__file__).resolve().parents[3]
 GO_SOURCES = Path(__file__).resolve().parent / "go"
@@ -88,7 +89,7 @@ class Layout:
 
     @classmethod
     def from_env(cls) -> Layout:
-        cache = Path(os.environ.get("FLOE_TEST_CACHE") or Path.home() / ".cache" / "floe-test")
+        cache = cache_root()
         state = Path(os.environ.get("FLOE_K8S_LOCAL_STATE") or cache / "k8s-local" / "state")
         return cls(cache=cache, state=state, run=Path("/run/floe-k8s-local"))
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.tools.kind import KindCli
@@ -34,8 +35,7 @@ def state_root() -> Path:
     explicit = os.environ.get(STATE_ENV)
     if explicit:
         return Path(explicit)
-    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(cache) / "floe-test"
+    return cache_root()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ and launches run workers), webserver and daemon reach it over gRPC from ``worksp
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from floe_testing.core.cache import cache_root as default_cache_root
 
 CODE_LOCATION = "floe_demo"
 CODE_MODULE = "floe_demo.definitions"
@@ -133,8 +134,8 @@ def storage_template(cache_root: Path | None = None) -> Path:
     """
     from importlib.metadata import version
 
-    root = cache_root or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    template = root / "floe-test" / f"dagster-{version('dagster')}-storage"
+    root = cache_root or default_cache_root()
+    template = root / f"dagster-{version('dagster')}-storage"
     if (template / "history" / "runs.db").is_file():
         return template
     template.parent.mkdir(parents=True, exist_ok=True)
