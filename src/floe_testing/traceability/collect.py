@@ -9,6 +9,7 @@ swallowed: a test module that does not import cannot be traced and must fail the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,23 @@ class CollectionRecorder:
         self.output.write_text(json.dumps(document, indent=1), encoding="utf-8")
 
 
+def rootdir_for(paths: Sequence[Path], cwd: Path) -> Path:
+    """The rootdir test ids are relative to: the project root when every path is inside it,
+    else the paths' common folder.
+
+    Left to itself pytest takes the common ancestor of the paths *and* the working directory,
+    so a suite outside the project got ids relative to ``/tmp`` when the project itself lived
+    under ``/tmp``, and relative to the suite when it did not: ids must not depend on where
+    the checkout is.
+    """
+    project = cwd.resolve()
+    resolved = [p.resolve() for p in paths]
+    if not resolved or all(p.is_relative_to(project) for p in resolved):
+        return project
+    folders = [p if p.is_dir() else p.parent for p in resolved]
+    return Path(os.path.commonpath(folders))
+
+
 def collect(paths: Sequence[Path], cwd: Path, timeout: float = COLLECT_TIMEOUT) -> Collection:
     """Collect ``paths`` with pytest in a subprocess started in ``cwd`` (the project root)."""
     with tempfile.TemporaryDirectory(prefix="floe-collect-") as scratch:
@@ -91,6 +109,7 @@ def collect(paths: Sequence[Path], cwd: Path, timeout: float = COLLECT_TIMEOUT) 
             "-q",
             "-p",
             "no:cacheprovider",
+            f"--rootdir={rootdir_for(paths, cwd)}",
             f"{COLLECT_OPTION}={output}",
             *(str(p) for p in paths),
         ]

@@ -108,3 +108,19 @@ def test_unknown_gate_tier_is_a_usage_error() -> None:
     result = CliRunner().invoke(_app(), ["requirements", "--gate-tier", "nightly"])
     assert result.exit_code != 0
     assert "unknown tier nightly" in str(result.exception)
+
+
+def test_ids_do_not_depend_on_where_the_checkout_lives(tmp_path: Path) -> None:
+    """A suite outside the project gets ids relative to itself, wherever the project is: CI
+    clones under /tmp, where pytest's own rootdir rule made them relative to /tmp."""
+    from floe_testing.traceability.collect import rootdir_for
+
+    project = tmp_path / "checkout"
+    suite = tmp_path / "elsewhere" / "tests" / "integration"
+    suite.mkdir(parents=True)
+    project.mkdir()
+    assert rootdir_for([suite], project) == suite.resolve()
+    assert rootdir_for([suite / "test_a.py", suite], project) == suite.resolve()
+    inside = project / "tests" / "e2e"
+    inside.mkdir(parents=True)
+    assert rootdir_for([inside], project) == project.resolve()
