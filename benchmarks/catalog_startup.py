@@ -18,7 +18,7 @@ from pathlib import Path
 import psutil
 
 from floe_testing.backends.local import catalog
-from floe_testing.backends.local.backend import free_ports
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.tools.processes import ProcessSupervisor
 
 JVMS = {

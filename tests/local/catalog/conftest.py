@@ -17,8 +17,8 @@ import psutil
 import pyarrow.fs as pafs
 import pytest
 
-from floe_testing.backends.local.backend import free_ports
 from floe_testing.backends.local.catalog import S3Store
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.core.polling import wait_for
 from floe_testing.tools.processes import ProcessSupervisor
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pyiceberg.catalog.rest import RestCatalog
 
-from floe_testing.backends.local.backend import free_ports
 from floe_testing.backends.local.catalog import S3Store, rest_catalog_launch, start_rest_catalog
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.bootstrap.catalog import bootstrap_catalog
 from floe_testing.tools.processes import ProcessSupervisor
 

@@ -16,13 +16,13 @@ import pyarrow as pa
 import pytest
 from pyiceberg.catalog.rest import RestCatalog
 
-from floe_testing.backends.local.backend import free_ports
 from floe_testing.backends.local.catalog import (
     RestCatalogLaunch,
     S3Store,
     rest_catalog_launch,
     start_rest_catalog,
 )
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.tools.processes import ManagedProcess, ProcessSupervisor
 
 ROWS = pa.table({"order_id": [1, 2, 3], "segment": ["retail", "retail", "wholesale"]})

@@ -12,7 +12,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import httpx
 from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.backends.local import dagster, handoff, polaris
 from floe_testing.backends.local.platform import DataPlatform
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.config import LocalMode
 from floe_testing.config.contract import endpoint_env, needs_cluster
 from floe_testing.core.errors import InfrastructureError, UsageError
@@ -47,18 +47,6 @@ DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
 STOP_GRACE = 0.2
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (sockets held open together so none repeats)."""
-    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 class LocalBackend(Backend):

@@ -13,7 +13,6 @@ the backend's one ``ProcessSupervisor``, so teardown ends them like the Dagster 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,16 +22,11 @@ import httpx
 
 from floe_testing.backends.local import cube, polaris, seaweedfs
 from floe_testing.backends.local.catalog import S3Store
+from floe_testing.backends.local.ports import free_ports
 from floe_testing.config import Service
 from floe_testing.tools.processes import ProcessSupervisor
 
 Await = Callable[[str, Callable[[], object]], None]
-
-
-def free_ports(count: int) -> list[int]:
-    from floe_testing.backends.local.backend import free_ports as allocate
-
-    return allocate(count)
 
 
 @dataclass
@@ -181,7 +175,3 @@ class DataPlatform:
             "AWS_REGION": seaweedfs.REGION,
             "FLOE_CUBE_MART": str(self.mart_path),
         }
-
-
-def inherit(env: Mapping[str, str]) -> dict[str, str]:
-    return {**os.environ, **env}

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from floe_testing.backends.local.ports import free_ports
+
 WAREHOUSE_BUCKET = "warehouse"
 REGION = "us-east-1"
 # master, volume, filer, s3 (HTTP and gRPC each); the admin pair comes from admin_ports()
@@ -73,22 +75,10 @@ class SeaweedLayout:
 GRPC_OFFSET = 10000  # weed's plugin worker dials the admin server at its port + 10000
 
 
-def admin_ports(attempts: int = 50) -> tuple[int, int]:
-    """A free admin port whose ``+ GRPC_OFFSET`` twin is free and valid (below 65536)."""
-    import socket
-
-    for _ in range(attempts):
-        with socket.socket() as http, socket.socket() as grpc:
-            http.bind(("127.0.0.1", 0))
-            port = http.getsockname()[1]
-            if port + GRPC_OFFSET > 65535:
-                continue
-            try:
-                grpc.bind(("127.0.0.1", port + GRPC_OFFSET))
-            except OSError:
-                continue
-            return port, port + GRPC_OFFSET
-    raise RuntimeError("no free admin port pair for SeaweedFS")
+def admin_ports() -> tuple[int, int]:
+    """A free admin port whose ``+ GRPC_OFFSET`` twin is free too (SeaweedFS derives it)."""
+    (port,) = free_ports(1, pairs_offset=GRPC_OFFSET)
+    return port, port + GRPC_OFFSET
 
 
 def weed_binary() -> str:
