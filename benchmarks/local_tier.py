@@ -46,7 +46,7 @@ def suite_on_running_platform(tier_name: str, results: Path) -> tuple[float, flo
     from floe_testing.backends.local.backend import LocalBackend
     from floe_testing.config import load_project
     from floe_testing.core.ui import Ui
-    from floe_testing.run.plan import RunPlan, new_run_id
+    from floe_testing.plan import RunPlan, new_run_id
 
     project = load_project(ROOT / "pyproject.toml")
     tier = project.config.tiers[tier_name]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from floe_testing.core.ui import Ui
-from floe_testing.run.plan import RunPlan
+from floe_testing.plan import RunPlan
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def manifest(
     from floe_testing.config import load_project
     from floe_testing.config import settings as tier_env
     from floe_testing.jobs.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
-    from floe_testing.run.plan import ClusterOptions, build_plan, resolve_tier
+    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
 
     project = load_project()
     chosen = resolve_tier(project, tier)

@@ -12,7 +12,7 @@ from floe_testing.cli.options import CLUSTER
 
 if TYPE_CHECKING:
     from floe_testing.history.hook import RunHistory
-    from floe_testing.run.plan import RunPlan
+    from floe_testing.plan import RunPlan
 
 STAGING = "History, soak and performance"
 
@@ -120,8 +120,8 @@ def run(
     from floe_testing.core.ui import Ui
     from floe_testing.history.hook import RunHistory
     from floe_testing.history.record import SCALE_SETTING
+    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
     from floe_testing.run.pipeline import execute
-    from floe_testing.run.plan import ClusterOptions, build_plan, resolve_tier
     from floe_testing.staging.duration import parse_duration
 
     if max_failures is not None and soak is None:

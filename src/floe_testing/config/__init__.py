@@ -3,6 +3,8 @@
 from floe_testing.config.load import Project, load_project
 from floe_testing.config.models import (
     BACKEND_NAMES,
+    SCHEDULED_BACKEND,
+    SINGLE_PROCESS_BACKENDS,
     FloeTestConfig,
     LocalMode,
     Port,
@@ -13,6 +15,8 @@ from floe_testing.config.models import (
 
 __all__ = [
     "BACKEND_NAMES",
+    "SCHEDULED_BACKEND",
+    "SINGLE_PROCESS_BACKENDS",
     "FloeTestConfig",
     "LocalMode",
     "Port",

@@ -17,7 +17,6 @@ RUNNER_GID = 10001
 
 LABEL_RUN_ID = "floe.dev/run-id"
 LABEL_TIER = "floe.dev/tier"
-LABEL_SHARD = "floe.dev/shard"
 
 RUNNER_SELECTOR = {"app.kubernetes.io/component": RUNNER_COMPONENT}
 

@@ -18,6 +18,10 @@ QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 
 BackendName = Literal["local", "kind", "cluster"]
 BACKEND_NAMES: tuple[BackendName, ...] = ("local", "kind", "cluster")
+# backends that run a suite as one local pytest process (no Job pods to spread shards over)
+SINGLE_PROCESS_BACKENDS: frozenset[BackendName] = frozenset({"local"})
+# the backend a scheduled run (the staging CronJob on a persistent cluster) is recorded under
+SCHEDULED_BACKEND: BackendName = "cluster"
 
 
 class _Model(BaseModel):
@@ -152,6 +156,10 @@ class Tier(_Model):
     env: Annotated[
         dict[str, str], Field(description="settings passed into the tier's test Jobs")
     ] = Field(default_factory=dict)
+    traceability: Annotated[
+        bool,
+        Field(description="every test must name a requirement (`floe-test requirements --gate`)"),
+    ] = False
     backend_profiles: Annotated[
         dict[BackendName, str],
         Field(description="profile to use on a backend instead of the tier's own"),
@@ -217,6 +225,14 @@ class FloeTestConfig(_Model):
 
     def tier(self, name: str) -> Tier:
         return self.tiers[name]
+
+    def first_platform_tier(self) -> Tier:
+        """The first declared tier that needs a platform: the smallest thing worth a smoke run
+        (declaration order is the order of cost: unit, integration, e2e, staging)."""
+        for tier in self.tiers.values():
+            if tier.profile is not None:
+                return tier
+        raise ValueError("no tier has a profile: nothing to start a platform for")
 
     def profile_services(self, profile: str | None) -> tuple[Service, ...]:
         if profile is None:

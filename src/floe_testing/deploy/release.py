@@ -16,7 +16,7 @@ import yaml
 
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.deploy.readiness import Snapshot
-from floe_testing.run.plan import RunPlan
+from floe_testing.plan import RunPlan
 from floe_testing.tools.helm import Helm, Install, deep_merge
 
 if TYPE_CHECKING:

@@ -15,11 +15,13 @@ import socket
 import tempfile
 from pathlib import Path
 
+from floe_testing.config.models import SCHEDULED_BACKEND
 from floe_testing.history import record
 from floe_testing.history.s3 import URL_ENV, deliver
 from floe_testing.report.cases import read_cases
 
 SCHEDULED_RUN_ID = "scheduled"
+TIER_ENV = "FLOE_TEST_TIER"  # set by the Job manifest on every test pod
 
 
 def _verdict(status: int, cases_failed: bool) -> tuple[int, str]:
@@ -39,8 +41,8 @@ def scheduled_record(junit_xml: str, status: int, seconds: float) -> dict[str, o
     pod = os.environ.get("HOSTNAME") or socket.gethostname()
     settings = {k: v for k, v in os.environ.items() if k.startswith("FLOE_STAGING_")}
     context = record.context_of(
-        tier=os.environ.get("FLOE_TEST_TIER", "staging"),
-        backend="cluster",
+        tier=os.environ[TIER_ENV],
+        backend=SCHEDULED_BACKEND,
         profile=os.environ.get("FLOE_TEST_PROFILE"),
         settings=settings,
         root=Path.cwd(),

@@ -14,9 +14,9 @@ from typing import Any
 from floe_testing.history import baseline as baselines
 from floe_testing.history import record
 from floe_testing.history.store import History
+from floe_testing.plan import RunPlan
 from floe_testing.report.cases import Case, read_cases
 from floe_testing.report.summary import RunSummary
-from floe_testing.run.plan import RunPlan
 
 
 @dataclass

@@ -41,8 +41,6 @@ from floe_testing.jobs import results
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.protocol import frames
 
-TIER = "integration"
-PROFILE = "minimal"
 VALUES = "values-test.yaml"
 DATABASE = ("StatefulSet", "postgresql")
 START_ORDER = (
@@ -60,7 +58,8 @@ def smoke(
 ) -> int:
     """Platform up, suite in the runner container, everything removed; the suite's verdict."""
     project = load_project(root / "pyproject.toml")
-    tier = project.config.tiers[TIER]
+    tier = project.config.first_platform_tier()
+    profile = str(tier.profile)
     run_id = secrets.token_hex(4)
     docker = Docker.find(labels={LABEL: run_id}, prefix=f"floe-smoke-{run_id}")
     out = root / "test-results" / "images-smoke"
@@ -71,16 +70,17 @@ def smoke(
     work.chmod(0o755)
     try:
         network = docker.network()
-        say(f"network {network}; platform containers from the chart's {PROFILE} profile")
-        platform_up(docker, {"platform": platform, "postgresql": postgresql}, work, say)
+        say(f"network {network}; platform containers from the chart's {profile} profile")
+        images = {"platform": platform, "postgresql": postgresql}
+        platform_up(docker, profile, images, work, say)
         env = endpoint_env(
             project.config.profile_services(tier.profile),
             {s.name: s.name for s in project.config.profile_services(tier.profile)},
             {},
         )
-        spec = JobSpec.checked_in(project, TIER)
+        spec = JobSpec.checked_in(project, tier.name)
         pod = job_manifest(spec)["spec"]["template"]["spec"]
-        say(f"runner {runner}: the {TIER} suite, Job settings, default command")
+        say(f"runner {runner}: the {tier.name} suite, Job settings, default command")
         result = run_runner(
             docker,
             runner,
@@ -105,10 +105,10 @@ def smoke(
 
 
 def platform_up(
-    docker: Docker, images: dict[str, str], work: Path, say: Callable[[str], None]
+    docker: Docker, profile: str, images: dict[str, str], work: Path, say: Callable[[str], None]
 ) -> None:
     """The chart's PostgreSQL, then its Dagster Deployments, each once its probe passes."""
-    rendered = render(PROFILE, [chart_dir() / VALUES])
+    rendered = render(profile, [chart_dir() / VALUES])
     files = _configmap_files(rendered.get("ConfigMap", "dagster-instance"), work)
     keys = {"postgresql-credentials": {"username": "floe", "password": secrets.token_hex(16)}}
     for kind, name in START_ORDER:

@@ -32,7 +32,7 @@ from floe_testing.protocol.shards import ENV_DURATIONS
 
 if TYPE_CHECKING:
     from floe_testing.config import Project, Service, Tier
-    from floe_testing.run.plan import RunPlan
+    from floe_testing.plan import RunPlan
 
 DEFAULT_IMAGE = "ghcr.io/floe/test-runner:latest"
 CHECKED_IN_NAMESPACE = "floe-test"

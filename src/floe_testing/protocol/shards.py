@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-DURATIONS_FILE = ".test_durations"
 # Where a run records its tests' durations (``<results-dir>/<tier>/durations.json``) and where
 # the next run of the tier reads them back to balance its shards.
 RECORDED_DURATIONS = "durations.json"

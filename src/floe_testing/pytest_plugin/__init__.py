@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.register(config)
     output = config.getoption("--floe-collect-json", default=None)
     if output:
-        from floe_testing.traceability.collect import CollectionRecorder
+        from floe_testing.pytest_plugin.collection import CollectionRecorder
 
         config.pluginmanager.register(CollectionRecorder(Path(output)), "floe-collect-json")
     source = source_from_env()

@@ -162,7 +162,7 @@ def source_from_env(environ: Mapping[str, str] | None = None) -> LogSource | Non
     if env.get(LOG_DIR_ENV):
         return LocalLogDir(Path(env[LOG_DIR_ENV]), lines)
     in_cluster = bool(env.get("KUBERNETES_SERVICE_HOST"))
-    if in_cluster or env.get("FLOE_TEST_BACKEND") in ("kind", "cluster"):
+    if in_cluster or any(env.get(name) for name in NAMESPACE_ENVS):
         namespace = cluster_namespace(env)
         if namespace:
             return ClusterLogs(namespace, lines)

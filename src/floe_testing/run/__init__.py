@@ -1,2 +1,2 @@
-"""The run itself: plan it (tier, profile, backend, suite, results) before anything starts, then
-drive its phases through a backend."""
+"""The run itself: ``pipeline.execute`` drives one planned run through a backend (start
+platform -> run tests -> collect -> teardown -> report), collectors and teardown guaranteed."""

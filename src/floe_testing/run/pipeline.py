@@ -24,9 +24,9 @@ from floe_testing.core.errors import (
     Interrupted,
 )
 from floe_testing.core.ui import Ui
+from floe_testing.plan import RunPlan
 from floe_testing.report.junit import read_totals
 from floe_testing.report.summary import RunSummary, print_summary
-from floe_testing.run.plan import RunPlan
 
 
 class PhaseTimer:

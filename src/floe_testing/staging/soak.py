@@ -20,9 +20,9 @@ from floe_testing.core.errors import EXIT_PASSED
 from floe_testing.core.ui import Ui
 from floe_testing.history import record
 from floe_testing.history.hook import RunHistory
+from floe_testing.plan import RunPlan
 from floe_testing.report.cases import Case, read_cases
 from floe_testing.report.junit import merge
-from floe_testing.run.plan import RunPlan
 from floe_testing.staging import drift
 
 LATENCY_METRIC = "graphql_p95_seconds"

@@ -14,70 +14,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from floe_testing.core.errors import InfrastructureError
+from floe_testing.protocol.collection import COLLECT_OPTION, CollectedTest, Collection
 
-COLLECT_OPTION = "--floe-collect-json"
+__all__ = ["COLLECT_OPTION", "CollectedTest", "Collection", "collect", "rootdir_for"]
+
 COLLECT_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True)
-class CollectedTest:
-    nodeid: str
-    path: str
-    requirements: tuple[str, ...]
-    problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Collection:
-    tests: tuple[CollectedTest, ...]
-    errors: tuple[str, ...] = field(default=())
-
-    @classmethod
-    def from_json(cls, document: dict[str, Any]) -> Collection:
-        tests = tuple(
-            CollectedTest(
-                nodeid=t["nodeid"],
-                path=t["path"],
-                requirements=tuple(t["requirements"]),
-                problems=tuple(t.get("problems", ())),
-            )
-            for t in document.get("tests", [])
-        )
-        return cls(tests=tests, errors=tuple(document.get("errors", [])))
-
-
-class CollectionRecorder:
-    """pytest plugin object: writes the collected items and collection errors as JSON."""
-
-    def __init__(self, output: Path) -> None:
-        self.output = output
-        self.tests: list[CollectedTest] = []
-        self.errors: list[str] = []
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.errors.append(f"{report.nodeid or '<session>'}: {report.longreprtext.strip()}")
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        from floe_testing.pytest_plugin.markers import requirement_ids
-
-        for item in session.items:
-            ids, problems = requirement_ids(item)
-            self.tests.append(
-                CollectedTest(item.nodeid, str(item.path), tuple(ids), tuple(problems))
-            )
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        document = {"tests": [asdict(t) for t in self.tests], "errors": self.errors}
-        self.output.write_text(json.dumps(document, indent=1), encoding="utf-8")
 
 
 def rootdir_for(paths: Sequence[Path], cwd: Path) -> Path:

@@ -34,13 +34,10 @@ def tier_of(path: str, tiers: Iterable[Tier]) -> str | None:
     return best[1] if best else None
 
 
-# Tiers whose tests must trace to requirements unless the caller names others.
-GATED_BY_DEFAULT = ("integration", "e2e")
-
-
 def default_gated_tiers(tiers: Iterable[Tier]) -> list[str]:
-    """The configured tiers among ``GATED_BY_DEFAULT``."""
-    return [tier.name for tier in tiers if tier.name in GATED_BY_DEFAULT]
+    """Tiers whose tests must trace to requirements unless the caller names others: those
+    configured with ``traceability = true``."""
+    return [tier.name for tier in tiers if tier.traceability]
 
 
 @dataclass(frozen=True)

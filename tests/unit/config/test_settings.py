@@ -12,7 +12,7 @@ from floe_testing.config import load_project
 from floe_testing.config import settings as tier_env
 from floe_testing.core.errors import UsageError
 from floe_testing.jobs.manifest import JobSpec, job_manifest
-from floe_testing.run.plan import build_plan
+from floe_testing.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[3]
 FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))

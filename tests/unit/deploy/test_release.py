@@ -13,7 +13,7 @@ from floe_testing.core.errors import UsageError
 from floe_testing.deploy.chart.engine import render
 from floe_testing.deploy.release import PLATFORM_IMAGE_ENV, Release
 from floe_testing.jobs.manifest import namespace_manifest
-from floe_testing.run.plan import ClusterOptions, RunPlan, resolve_profile, resolve_tier
+from floe_testing.plan import ClusterOptions, RunPlan, resolve_profile, resolve_tier
 
 PROJECT = load_project()
 

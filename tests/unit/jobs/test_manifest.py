@@ -135,7 +135,7 @@ def test_sharded_jobs_never_retry_but_let_every_shard_finish() -> None:
 
 def test_manifest_namespace_is_labelled_like_a_run_labels_it() -> None:
     from floe_testing.backends.cluster.backend import pod_security_level
-    from floe_testing.run.plan import build_plan
+    from floe_testing.plan import build_plan
 
     result = CliRunner().invoke(app, ["manifest", "integration", "--run-id", "r2"])
     labels = next(yaml.safe_load_all(result.output))["metadata"]["labels"]

@@ -12,7 +12,7 @@ from floe_testing.config import load_project
 from floe_testing.deploy.chart.schemas import schema_problems
 from floe_testing.jobs.manifest import CHECKED_IN_NAMESPACE, JobSpec, job_manifest
 from floe_testing.jobs.schedule import SCHEDULED_RUN_ID, scheduled_yaml
-from floe_testing.run.plan import build_plan
+from floe_testing.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKED_IN = ROOT / "tests" / "staging" / "cronjob.yaml"

@@ -8,10 +8,10 @@ import pytest
 
 from floe_testing.config import load_project
 from floe_testing.core.errors import EXIT_INFRASTRUCTURE, UsageError
+from floe_testing.plan import build_plan
 from floe_testing.report.junit import read_totals
 from floe_testing.report.summary import RunSummary
 from floe_testing.run.pipeline import no_verdict
-from floe_testing.run.plan import build_plan
 from floe_testing.staging import perf
 from floe_testing.staging.duration import parse_duration
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.core.ui import Ui
-from floe_testing.run.plan import RunPlan
+from floe_testing.plan import RunPlan
 
 if TYPE_CHECKING:
     from floe_testing.deploy.platform import Platform

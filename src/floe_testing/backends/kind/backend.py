@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from floe_testing.backends.base import Availability, Backend, TestOutcome
 from floe_testing.core.errors import FloeTestError, UsageError
 from floe_testing.core.ui import Ui
-from floe_testing.run.plan import RunPlan
+from floe_testing.plan import RunPlan
 
 if TYPE_CHECKING:
     from floe_testing.backends.cluster.backend import ClusterBackend

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 
 from floe_testing.core.errors import UsageError
-from floe_testing.run.plan import RunPlan
+from floe_testing.plan import RunPlan
 from floe_testing.tools import docker as engines
 from floe_testing.tools.command import which
 from floe_testing.tools.docker import ContainerEngine, EngineInfo

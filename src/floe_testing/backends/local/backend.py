@@ -32,9 +32,9 @@ from floe_testing.config.contract import endpoint_env, needs_cluster
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.core.polling import WaitTimeout, tcp_open, wait_for
 from floe_testing.core.ui import Ui
+from floe_testing.plan import RunPlan
 from floe_testing.protocol import endpoints_file
 from floe_testing.protocol.gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
-from floe_testing.run.plan import RunPlan
 from floe_testing.tools.processes import ProcessSupervisor
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from floe_testing.config import Profile, Project, Service, Tier
+from floe_testing.config import SINGLE_PROCESS_BACKENDS, Profile, Project, Service, Tier
 from floe_testing.core.errors import UsageError
 
 
@@ -165,8 +165,8 @@ def build_plan(
         results_root=resolve_results(project, results_dir),
         timeout=timeout or tier.timeout,
         keep=keep,
-        # the tier's shard count spreads pods; the local backend runs one process
-        shards=shards or (1 if backend == "local" else tier.shards),
+        # the tier's shard count spreads pods; a single-process backend runs one pytest
+        shards=shards or (1 if backend in SINGLE_PROCESS_BACKENDS else tier.shards),
         pytest_args=pytest_args,
         cluster=cluster or ClusterOptions(),
         env=tier_env.resolve(tier.env, env or {}, reserved),
