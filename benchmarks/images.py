@@ -22,7 +22,6 @@ from pathlib import Path
 from floe_testing.config import pins
 from floe_testing.images import build as images
 from floe_testing.images.base import cache_root, ensure_local_base
-from floe_testing.images.cli import engine as images_engine
 from floe_testing.tools.docker import ContainerEngine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +70,7 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold builds")
     parser.add_argument("--base", action="store_true", help="also time the base images cold")
     args = parser.parse_args()
-    engine = images_engine()
+    engine = ContainerEngine.local_docker()
     pinned = pins.load(ROOT)
     if args.base:
         for ref in (pinned["LOCAL_PYTHON_IMAGE"], pinned["LOCAL_UV_IMAGE"]):

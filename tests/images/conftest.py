@@ -22,10 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def engine() -> ContainerEngine:
     """The client scripts/images uses; skip (saying why) when no engine answers."""
-    from floe_testing.images.cli import engine as images_engine
+    from floe_testing.tools.docker import ContainerEngine
 
     try:
-        return images_engine()
+        return ContainerEngine.local_docker()
     except FloeTestError as exc:
         pytest.skip(f"no Docker engine answers here ({exc.message}); run scripts/images engine")
 

@@ -11,12 +11,11 @@ import pytest
 
 from floe_testing.config.load import load_project
 from floe_testing.images.build import PLATFORM, POSTGRESQL, RUNNER
-from floe_testing.images.containers import Docker
 from floe_testing.images.smoke import LABEL, run_runner, smoke
 from floe_testing.jobs import results
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.runner.junit_build import totals_of
-from floe_testing.tools.docker import ContainerEngine
+from floe_testing.tools.docker import ContainerEngine, ContainerSession
 
 REPO = Path(__file__).resolve().parents[2]
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
@@ -120,7 +119,9 @@ def test_planted_failing_suite_fails_with_the_failure_in_the_junit(
     (planted / "test_planted.py").chmod(0o644)
     pod = job_manifest(JobSpec.checked_in(load_project(REPO / "pyproject.toml"), "integration"))
     run_id = secrets.token_hex(4)
-    runner = Docker.find(labels={LABEL: run_id}, prefix=f"floe-planted-{run_id}")
+    runner = ContainerSession(
+        ContainerEngine.local_docker(), labels={LABEL: run_id}, prefix=f"floe-planted-{run_id}"
+    )
     try:
         runner.network()
         result = run_runner(

@@ -17,7 +17,7 @@ import yaml
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.deploy.readiness import Snapshot
 from floe_testing.plan import RunPlan
-from floe_testing.tools.helm import Helm, Install, deep_merge
+from floe_testing.tools.helm import Helm, Install, merge_values
 
 if TYPE_CHECKING:
     from lightkube import Client
@@ -95,8 +95,10 @@ class Release:
         merged: dict[str, Any] = {}
         for path in (self.chart / "values.yaml", *self.values_files):
             if path.is_file():
-                merged = deep_merge(merged, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-        merged = deep_merge(merged, self.values)
+                merged = merge_values(
+                    merged, yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                )
+        merged = merge_values(merged, self.values)
         level = (merged.get("podSecurity") or {}).get("level", "restricted")
         return str(level)
 

@@ -10,7 +10,6 @@ values-k8s-local.yaml).
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from pathlib import Path
@@ -22,35 +21,19 @@ from floe_testing.core.errors import (
     EXIT_INFRASTRUCTURE,
     EXIT_INTERRUPTED,
     FloeTestError,
-    UsageError,
 )
 from floe_testing.images import build as images
 from floe_testing.images.base import ensure_local_base
-from floe_testing.tools.docker import DOCKER_CLIENT_ENV, ContainerEngine
+from floe_testing.tools.docker import ContainerEngine
 
 
 def say(message: str) -> None:
     print(f"images: {message}", file=sys.stderr, flush=True)
 
 
-DEBIAN_CLIENT = Path("/usr/bin/docker")
-
-
-def engine() -> ContainerEngine:
-    """The docker client: ``FLOE_TEST_DOCKER``, else Debian's /usr/bin/docker when present
-    (a newer client first on PATH may lack buildx, and BuildKit is needed), else PATH's."""
-    if not os.environ.get(DOCKER_CLIENT_ENV) and DEBIAN_CLIENT.is_file():
-        os.environ[DOCKER_CLIENT_ENV] = str(DEBIAN_CLIENT)
-    found = ContainerEngine.find("docker")
-    if found is None:
-        raise UsageError("no docker client on PATH", "run: scripts/images engine")
-    found.server_version()
-    return found
-
-
 def build(root: Path, upstream: bool = False) -> list[images.BuiltImage]:
     """Local base images (unless ``upstream``), then the runner and platform images."""
-    docker = engine()
+    docker = ContainerEngine.local_docker()
     build_args = None
     if not upstream:
         build_args = ensure_local_base(docker, pins.load(root), say).build_args()
@@ -69,7 +52,7 @@ def build(root: Path, upstream: bool = False) -> list[images.BuiltImage]:
         )
         # the stable name values-k8s-local.yaml uses
         local = pins.load(root)["LOCAL_POSTGRESQL_IMAGE"]
-        docker.tool.run(["tag", postgresql[0].ref, local], timeout=60, what="docker tag")
+        docker.tag(postgresql[0].ref, local)
         built = [*postgresql, *built]
     for image in built:
         say(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'up to date'})")

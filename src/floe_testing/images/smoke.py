@@ -35,11 +35,12 @@ from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import EXIT_INFRASTRUCTURE, InfrastructureError
 from floe_testing.core.polling import tcp_open, wait_for
 from floe_testing.deploy.chart.engine import chart_dir, render
-from floe_testing.images.containers import Docker, run_to_completion
+from floe_testing.images.containers import run_to_completion, start
 from floe_testing.images.pods import ContainerRun, Manifest, tmpfs_options, translate
 from floe_testing.jobs import results
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.protocol import frames
+from floe_testing.tools.docker import ContainerEngine, ContainerSession
 
 VALUES = "values-test.yaml"
 DATABASE = ("StatefulSet", "postgresql")
@@ -61,7 +62,9 @@ def smoke(
     tier = project.config.first_platform_tier()
     profile = str(tier.profile)
     run_id = secrets.token_hex(4)
-    docker = Docker.find(labels={LABEL: run_id}, prefix=f"floe-smoke-{run_id}")
+    docker = ContainerSession(
+        ContainerEngine.local_docker(), labels={LABEL: run_id}, prefix=f"floe-smoke-{run_id}"
+    )
     out = root / "test-results" / "images-smoke"
     shutil.rmtree(out, ignore_errors=True)
     (out / "logs").mkdir(parents=True)
@@ -105,7 +108,11 @@ def smoke(
 
 
 def platform_up(
-    docker: Docker, profile: str, images: dict[str, str], work: Path, say: Callable[[str], None]
+    docker: ContainerSession,
+    profile: str,
+    images: dict[str, str],
+    work: Path,
+    say: Callable[[str], None],
 ) -> None:
     """The chart's PostgreSQL, then its Dagster Deployments, each once its probe passes."""
     rendered = render(profile, [chart_dir() / VALUES])
@@ -130,7 +137,7 @@ def platform_up(
         _start(docker, run, container, say)
 
 
-def _stored_runs(docker: Docker) -> int:
+def _stored_runs(docker: ContainerSession) -> int:
     """The runs the platform recorded in PostgreSQL: the suite's, if Dagster really used it."""
     query = "SELECT count(*) FROM runs"
     name = docker.name(DATABASE[1])
@@ -174,12 +181,12 @@ def _configmap_files(configmap: Manifest | None, work: Path) -> dict[str, Path]:
 
 
 def _start(
-    docker: Docker, run: ContainerRun, container: Manifest, say: Callable[[str], None]
+    docker: ContainerSession, run: ContainerRun, container: Manifest, say: Callable[[str], None]
 ) -> None:
     """Start a platform container and wait for its readiness probe, failing fast on exit."""
     for volume in run.volumes:
         docker.volume(volume.removeprefix(docker.prefix + "-"), tmpfs_options(10001, 10001))
-    docker.start(run)
+    start(docker, run)
     ip = docker.ip(run.name)
     ready = _probe(container, ip, docker, run.name)
 
@@ -201,7 +208,7 @@ def _start(
     say(f"{run.alias}: ready ({ip})")
 
 
-def _probe(container: Manifest, ip: str, docker: Docker, name: str) -> Callable[[], bool]:
+def _probe(container: Manifest, ip: str, docker: ContainerSession, name: str) -> Callable[[], bool]:
     """The container's readinessProbe: httpGet or tcpSocket from the host, exec inside it."""
     probe = container.get("readinessProbe") or {}
     if "exec" in probe:
@@ -219,7 +226,7 @@ def _probe(container: Manifest, ip: str, docker: Docker, name: str) -> Callable[
 
 
 def run_runner(
-    docker: Docker,
+    docker: ContainerSession,
     image: str,
     pod: Manifest,
     env: dict[str, str],

@@ -16,17 +16,17 @@ for Kubernetes or etcd (their go.mod files carry ``replace`` directives), hence 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from floe_testing.core.errors import InfrastructureError
 from floe_testing.k8slocal.layout import GO_SOURCES, Layout, Versions
+from floe_testing.tools.command import Tool, which
 
 GO = shutil.which("go") or "/usr/local/go/bin/go"
 KUBE_COMMANDS = (
@@ -40,8 +40,15 @@ KUBE_COMMANDS = (
 _STAGING = re.compile(r"^\s*(k8s\.io/[\w.-]+)\s+=>\s+\./staging/src/\1\s*$")
 
 
-class BuildError(RuntimeError):
+class BuildError(InfrastructureError):
     """A build step failed; the message names the step and its log."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "read the build log it names; scripts/k8s-local up builds again from what is cached",
+            cause="build",
+        )
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,15 @@ class GoComponent:
         }
 
 
-def _go_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(CGO_ENABLED="0", GOTOOLCHAIN="local", GOFLAGS="-buildvcs=false", GOWORK="off")
-    return env
+GO_ENV = {"CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-buildvcs=false", "GOWORK": "off"}
+GO_TIMEOUT = 3600.0  # a cold Kubernetes build takes ~12 min on 2 shared cores
+
+
+def _go_tool(nice: bool = False) -> Tool:
+    """``go`` with the build's environment; ``nice`` keeps a long build behind other work."""
+    if nice:
+        return Tool("nice", which("nice") or "nice", GO_ENV)
+    return Tool("go", GO, GO_ENV)
 
 
 def _kube_ldflags(version: str) -> str:
@@ -97,13 +109,10 @@ def staging_replaces(upstream_mod: str, version: str) -> dict[str, str]:
 
 
 def _prepare_kubernetes(component: GoComponent, src: Path, go: Callable[..., None]) -> None:
-    info = subprocess.run(
-        [GO, "mod", "download", "-json", f"k8s.io/kubernetes@{component.version}"],
+    info = _go_tool().run(
+        ["mod", "download", "-json", f"k8s.io/kubernetes@{component.version}"],
         cwd=src,
-        env=_go_env(),
-        check=True,
-        capture_output=True,
-        text=True,
+        timeout=GO_TIMEOUT,
     )
     upstream_mod = Path(json.loads(info.stdout)["GoMod"]).read_text()
     go_line = re.search(r"^go (\S+)$", upstream_mod, re.M)
@@ -234,15 +243,11 @@ def build(layout: Layout, component: GoComponent, log: Callable[[str], None]) ->
         def go(*args: str) -> None:
             out.write(f"$ go {' '.join(args)}\n")
             out.flush()
-            result = subprocess.run(
-                ["nice", "-n", "10", GO, *args],
-                cwd=src,
-                env=_go_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
+            result = _go_tool(nice=True).run(
+                ["-n", "10", GO, *args], cwd=src, timeout=GO_TIMEOUT, check=False
             )
-            if result.returncode != 0:
+            out.write(result.stdout + result.stderr)
+            if not result.ok:
                 raise BuildError(f"go {args[0]} for {component.thing} failed; see {build_log}")
 
         component.prepare(component, src, go)

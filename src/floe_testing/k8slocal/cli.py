@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -23,9 +22,10 @@ from floe_testing.core.errors import (
 from floe_testing.k8slocal import components, processes
 from floe_testing.k8slocal.down import down, leftovers
 from floe_testing.k8slocal.health import healthy, kubectl
-from floe_testing.k8slocal.images import docker_answers, load_from_docker
+from floe_testing.k8slocal.images import load_from_docker
 from floe_testing.k8slocal.layout import Layout, Network, Versions
 from floe_testing.k8slocal.preflight import PreflightError
+from floe_testing.tools.docker import ContainerEngine
 
 EPILOG = """examples:
   scripts/k8s-local up                      # build once (cold: ~1 h on 2 cores), then start
@@ -91,16 +91,10 @@ def load(layout: Layout, refs: list[str]) -> int:
     if processes.supervisor_pid(layout, "containerd") is None:
         say("the node's containerd is not running: run scripts/k8s-local up first")
         return EXIT_USAGE
-    if not docker_answers():
-        say("Docker is not answering: start it (scripts/images engine), then load again")
-        return EXIT_INFRASTRUCTURE
+    docker = ContainerEngine.local_docker()  # raises, with the next step, when it is not up
     for ref in refs:
         started = time.monotonic()
-        try:
-            name = load_from_docker(layout, ref)
-        except LookupError:
-            say(f"no image {ref} in Docker: build it first (docker images lists what there is)")
-            return EXIT_USAGE
+        name = load_from_docker(layout, docker, ref)
         say(f"loaded {ref} as {name} in {time.monotonic() - started:.1f} s")
     return 0
 
@@ -150,13 +144,6 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
     except FloeTestError as error:  # e.g. a malformed pins/versions.env
         say(f"error: {error}")
         return error.exit_code
-    except subprocess.CalledProcessError as error:
-        output = (error.stderr or error.stdout or "").strip()
-        say(f"error: {' '.join(map(str, error.cmd))} exited with {error.returncode}: {output}")
-        return EXIT_INFRASTRUCTURE
-    except subprocess.TimeoutExpired as error:
-        say(f"error: {' '.join(map(str, error.cmd))} did not finish in {error.timeout:g} s")
-        return EXIT_INFRASTRUCTURE
     except (RuntimeError, OSError) as error:  # builds, packages, waits, teardown, the network
         say(f"error: {error}")
         if args.command == "up":

@@ -13,21 +13,29 @@ import contextlib
 import os
 import shutil
 import signal
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from floe_testing.core.errors import InfrastructureError
 from floe_testing.k8slocal import images, network, processes
 from floe_testing.k8slocal.layout import Layout, Network
+from floe_testing.tools.command import Tool, which
 
 Say = Callable[[str], None]
 NODE_AGENTS = ("kubelet", "kube-router", "kube-proxy", "kube-scheduler", "kube-controller-manager")
 CONTROL_PLANE = ("kube-apiserver", "etcd")
 
 
-class TeardownError(RuntimeError):
+class TeardownError(InfrastructureError):
     """Something of the cluster could not be removed; the message names it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "run scripts/k8s-local down again; scripts/k8s-local status lists what is left",
+            cause="teardown",
+        )
 
 
 def down(layout: Layout, net: Network, say: Say) -> None:
@@ -150,14 +158,15 @@ def _mounts_under(*roots: Path) -> list[str]:
 
 
 def _unmount_under(*roots: Path) -> list[str]:
+    umount = Tool("umount", which("umount") or "umount")
     unmounted = []
     for _attempt in range(3):
         points = _mounts_under(*roots)
         if not points:
             break
         for point in points:
-            if subprocess.run(["umount", point], capture_output=True).returncode != 0:
-                subprocess.run(["umount", "-l", point], capture_output=True)
+            if not umount.run([point], timeout=60, check=False).ok:
+                umount.run(["-l", point], timeout=60, check=False)
             unmounted.append(point)
     return unmounted
 

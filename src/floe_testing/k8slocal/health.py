@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
+from floe_testing.core.errors import InfrastructureError
+from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.k8slocal.layout import Layout
+from floe_testing.tools.command import Result
+from floe_testing.tools.kube import run_kubectl
 
 T = TypeVar("T")
 
 
-class NotReady(RuntimeError):
+class NotReady(InfrastructureError):
     """A wait ran out of time; the message says what never happened and where to look."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "read the log it names; remove a half-started cluster with scripts/k8s-local down",
+            cause="not-ready",
+        )
 
 
 def healthy(layout: Layout, url: str) -> bool:
@@ -43,33 +52,26 @@ def wait(
     log: Path | None = None,
     interval: float = 0.2,
 ) -> T:
-    """Poll ``check`` until it returns a truthy value or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while True:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as error:  # polled again until the deadline; reported at the end
-            last_error = error
-        if time.monotonic() >= deadline:
-            where = f"; see {log}" if log else ""
-            detail = f" (last error: {last_error})" if last_error else ""
-            raise NotReady(f"{what} not ready after {timeout:g} s{detail}{where}")
-        time.sleep(interval)
+    """Poll ``check`` until it returns a truthy value or ``timeout`` seconds pass (the one
+    poll helper, ``floe_testing.core.polling``); a timeout names the log to read."""
+    try:
+        return wait_for(check, timeout=timeout, interval=interval, description=what)
+    except WaitTimeout as timeout_error:
+        where = f"; see {log}" if log else ""
+        last = timeout_error.last_error
+        detail = f" (last error: {last})" if last else ""
+        raise NotReady(f"{what} not ready after {timeout:g} s{detail}{where}") from None
 
 
 def kubectl(
     layout: Layout, *args: str, stdin: str | None = None, check: bool = True, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
+) -> Result:
     """The cluster's own kubectl as admin."""
-    kubectl_bin = layout.state / "bin" / "kubectl"
-    return subprocess.run(
-        [str(kubectl_bin), f"--kubeconfig={layout.admin_kubeconfig}", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
+    return run_kubectl(
+        layout.state / "bin" / "kubectl",
+        layout.admin_kubeconfig,
+        *args,
+        stdin=stdin,
         check=check,
         timeout=timeout,
     )

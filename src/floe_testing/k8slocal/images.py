@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
-import subprocess
 import tarfile
 from pathlib import Path
+from typing import IO
 
+from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.k8slocal.layout import Layout
+from floe_testing.tools.command import Result, Tool, which
+from floe_testing.tools.docker import ContainerEngine
 
 NAMESPACE = "k8s.io"
 
@@ -66,16 +67,14 @@ def single_binary_image(
     return out
 
 
-def ctr(
-    layout: Layout, *args: str, check: bool = True, **kwargs: object
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        ["ctr", "--address", str(layout.containerd_socket), "--namespace", NAMESPACE, *args],
-        check=check,
-        capture_output=True,
-        text=True,
-        **kwargs,
-    )
+CTR_TIMEOUT = 600.0  # an import of a few hundred MiB on a loaded machine
+
+
+def ctr(layout: Layout, *args: str, check: bool = True, stdin: IO[bytes] | None = None) -> Result:
+    """containerd's ``ctr`` on the node's own socket, in the kubelet's namespace."""
+    tool = Tool("ctr", which("ctr") or "ctr")
+    address = ["--address", str(layout.containerd_socket), "--namespace", NAMESPACE]
+    return tool.run([*address, *args], timeout=CTR_TIMEOUT, check=check, stdin=stdin)
 
 
 def present(layout: Layout) -> set[str]:
@@ -85,27 +84,6 @@ def present(layout: Layout) -> set[str]:
 
 def import_archive(layout: Layout, archive: Path) -> None:
     ctr(layout, "images", "import", str(archive))
-
-
-def docker_client() -> str:
-    """Debian's client (BuildKit-capable) unless FLOE_TEST_DOCKER names another."""
-    chosen = os.environ.get("FLOE_TEST_DOCKER")
-    if chosen:
-        return chosen
-    return (
-        "/usr/bin/docker"
-        if Path("/usr/bin/docker").exists()
-        else (shutil.which("docker") or "docker")
-    )
-
-
-def docker_answers() -> bool:
-    result = subprocess.run(
-        [docker_client(), "version", "--format", "{{.Server.Version}}"],
-        capture_output=True,
-        check=False,
-    )
-    return result.returncode == 0
 
 
 def normalize(ref: str) -> str:
@@ -119,12 +97,14 @@ def normalize(ref: str) -> str:
     return f"{name}:{tag}"
 
 
-def load_from_docker(layout: Layout, ref: str) -> str:
+def load_from_docker(layout: Layout, docker: ContainerEngine, ref: str) -> str:
     """``docker save REF | ctr images import -``; returns the name the kubelet will see."""
-    docker = docker_client()
-    if subprocess.run([docker, "image", "inspect", ref], capture_output=True).returncode != 0:
-        raise LookupError(ref)
-    save = subprocess.Popen([docker, "save", ref], stdout=subprocess.PIPE)
+    if not docker.image_exists(ref):
+        raise UsageError(
+            f"no image {ref} in Docker",
+            "build it first (`scripts/images build`; `docker images` lists what there is)",
+        )
+    save = docker.save_stream(ref)
     try:
         ctr(layout, "images", "import", "-", stdin=save.stdout)
     finally:
@@ -132,5 +112,9 @@ def load_from_docker(layout: Layout, ref: str) -> str:
             save.stdout.close()
         save.wait()
     if save.returncode != 0:
-        raise RuntimeError(f"docker save {ref} exited with {save.returncode}")
+        raise InfrastructureError(
+            f"docker save {ref} exited with {save.returncode}",
+            f"run `docker save {ref} > /dev/null` by hand to see why",
+            cause="docker-failed",
+        )
     return normalize(ref)

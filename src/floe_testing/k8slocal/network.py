@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 from floe_testing.k8slocal.layout import Network
+from floe_testing.k8slocal.preflight import PreflightError
+from floe_testing.tools.command import Result, Tool, which
 
 FORWARD_CHAIN = "FLOE-K8S-FORWARD"
 EGRESS_CHAIN = "FLOE-K8S-EGRESS"
@@ -38,8 +39,14 @@ SYSCTLS = {
 }
 
 
-def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), check=check, capture_output=True, text=True)
+COMMAND_TIMEOUT = 60.0
+
+
+def _run(program: str, *args: str, check: bool = True, stdin: str | None = None) -> Result:
+    """``ip``, ``iptables``, ``ipset`` and friends, through the one command runner."""
+    tool = Tool(program, which(program) or program)
+    data = stdin.encode() if stdin is not None else None
+    return tool.run(args, timeout=COMMAND_TIMEOUT, check=check, stdin=data)
 
 
 def enable_kernel_switches() -> list[str]:
@@ -48,7 +55,10 @@ def enable_kernel_switches() -> list[str]:
     for key, value in SYSCTLS.items():
         path = Path("/proc/sys") / key
         if not path.exists():
-            raise RuntimeError(f"{path} is missing: the kernel lacks br_netfilter or IP forwarding")
+            raise PreflightError(
+                f"{path} is missing: the kernel lacks br_netfilter or IP forwarding",
+                hint="load br_netfilter (`modprobe br_netfilter`) on a kernel that has it",
+            )
         if path.read_text().strip() != value:
             path.write_text(value)
             changed.append(key.replace("/", "."))
@@ -65,9 +75,10 @@ def node_ip() -> str:
             for info in link.get("addr_info", []):
                 if info.get("scope") == "global":
                     return str(info["local"])
-    raise RuntimeError(
-        "no IPv4 default route: cannot choose the node address "
-        "(set FLOE_K8S_LOCAL_NODE_IP to an address of this machine)"
+    raise PreflightError(
+        "no IPv4 default route: cannot choose the node address",
+        usage=True,
+        hint="set FLOE_K8S_LOCAL_NODE_IP to an address of this machine",
     )
 
 
@@ -179,10 +190,7 @@ def _removal_script(saved: str) -> tuple[str, list[str]]:
 
 
 def _run_restore(tool: str, script: str) -> bool:
-    result = subprocess.run(
-        [f"{tool}-restore", "--noflush"], input=script, text=True, capture_output=True, check=False
-    )
-    return result.returncode == 0
+    return _run(f"{tool}-restore", "--noflush", check=False, stdin=script).ok
 
 
 def remove_ipsets() -> list[str]:

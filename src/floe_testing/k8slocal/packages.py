@@ -7,24 +7,31 @@ version is kept (with a warning): Docker depends on the same containerd and runc
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 
+from floe_testing.core.errors import InfrastructureError
+from floe_testing.tools.command import Tool, which
 
-class PackageError(RuntimeError):
+APT_TIMEOUT = 1800.0
+
+
+class PackageError(InfrastructureError):
     """apt-get could not install a pinned package."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message,
+            "check that Debian's mirror answers (`apt-get update`) and that pins/versions.env "
+            "names versions it serves",
+            cause="packages",
+        )
 
 
 def installed_version(package: str) -> str | None:
-    result = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${Status}\t${Version}", package],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    query = Tool("dpkg-query", which("dpkg-query") or "dpkg-query")
+    result = query.run(["-W", "-f", "${Status}\t${Version}", package], timeout=60, check=False)
     status, _, version = result.stdout.partition("\t")
-    return version if result.returncode == 0 and status.endswith(" installed") else None
+    return version if result.ok and status.endswith(" installed") else None
 
 
 def ensure_packages(pins: dict[str, str], say: Callable[[str], None]) -> None:
@@ -38,16 +45,16 @@ def ensure_packages(pins: dict[str, str], say: Callable[[str], None]) -> None:
     if not missing:
         return
     say(f"installing {' '.join(missing)} (apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    apt = Tool("apt-get", which("apt-get") or "apt-get", {"DEBIAN_FRONTEND": "noninteractive"})
     lock = ["-o", "DPkg::Lock::Timeout=600"]
     for command in (
-        ["apt-get", *lock, "update", "-q"],
-        ["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends", *missing],
+        [*lock, "update", "-q"],
+        [*lock, "install", "-y", "-q", "--no-install-recommends", *missing],
     ):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
+        result = apt.run(command, timeout=APT_TIMEOUT, check=False)
+        if not result.ok:
             tail = "\n".join((result.stdout + result.stderr).splitlines()[-5:])
             raise PackageError(
-                f"{' '.join(command[:3])} failed:\n{tail}\n"
+                f"{apt.describe(command[:3])} failed:\n{tail}\n"
                 "(a pinned version may have left the archive: update pins/versions.env)"
             )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from floe_testing.k8slocal.layout import write_if_changed
+from floe_testing.tools.command import Tool, which
 
 CLUSTER = "floe-k8s-local"
 
@@ -86,7 +86,7 @@ def identities(node: str, node_ip: str, apiserver_service_ip: str, domain: str) 
 
 
 def _openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
+    Tool("openssl", which("openssl") or "openssl").run(args, timeout=60)
 
 
 def _key(path: Path) -> None:

@@ -8,16 +8,20 @@ from pathlib import Path
 
 import psutil
 
+from floe_testing.core.errors import EXIT_INFRASTRUCTURE, EXIT_USAGE, FloeTestError
 from floe_testing.k8slocal import processes
 from floe_testing.k8slocal.layout import Layout
 
 
-class PreflightError(RuntimeError):
+class PreflightError(FloeTestError):
     """The machine cannot run the node; nothing was changed. ``usage`` errors exit 2."""
 
-    def __init__(self, message: str, usage: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, usage: bool = False, hint: str | None = None) -> None:
+        super().__init__(
+            message, hint or "fix what the message names, then run scripts/k8s-local up again"
+        )
         self.usage = usage
+        self.exit_code = EXIT_USAGE if usage else EXIT_INFRASTRUCTURE
 
 
 # which of our components listens on each port it needs

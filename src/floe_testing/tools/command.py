@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from floe_testing.core.errors import InfrastructureError
 
@@ -56,7 +57,7 @@ class Tool:
         *,
         timeout: float,
         check: bool = True,
-        stdin: bytes | None = None,
+        stdin: bytes | IO[bytes] | None = None,
         cwd: Path | None = None,
         what: str | None = None,
     ) -> Result:
@@ -66,7 +67,8 @@ class Tool:
         try:
             done = subprocess.run(
                 argv,
-                input=stdin,
+                input=stdin if isinstance(stdin, bytes) else None,
+                stdin=None if stdin is None or isinstance(stdin, bytes) else stdin,
                 capture_output=True,
                 timeout=timeout,
                 cwd=cwd,
@@ -98,6 +100,21 @@ class Tool:
                 cause=f"{self.name}-failed",
             )
         return result
+
+    def stream(self, args: Sequence[str], merge_stderr: bool = True) -> subprocess.Popen[bytes]:
+        """Start ``<tool> args`` with its output on a pipe, for output read while it comes
+        (``logs --follow``; ``save`` into another program, where stderr must stay out of the
+        data and goes to ours instead). The caller waits for it or kills it."""
+        env = {**os.environ, **self.env} if self.env else None
+        stderr = subprocess.STDOUT if merge_stderr else None
+        try:
+            return subprocess.Popen(
+                (self.path, *args), stdout=subprocess.PIPE, stderr=stderr, env=env
+            )
+        except OSError as exc:
+            raise InfrastructureError(
+                f"cannot run {self.path}: {exc}", f"reinstall {self.name}", cause="tool-missing"
+            ) from None
 
     def describe(self, args: Sequence[str]) -> str:
         return shlex.join([self.name, *args])

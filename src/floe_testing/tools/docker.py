@@ -1,7 +1,11 @@
-"""The container engine (docker or podman) behind one interface: info, build, save, push.
+"""The container engine (docker or podman) behind one interface: the only module that runs
+either CLI.
 
-Both CLIs accept the same build/save/tag/push arguments for what we use; where they differ
-(``info`` output, the containerd image store, how kind reaches them) it is decided here.
+``ContainerEngine``: info, build, import, save, tag, push of images. ``ContainerSession``: the
+containers, networks and volumes one run creates (the images smoke), each labelled, named
+with the run's prefix and removed by ``remove_all``. Both CLIs accept the same arguments for
+what we use; where they differ (``info`` output, the containerd image store, how kind reaches
+them) it is decided here.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-from dataclasses import dataclass
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from floe_testing.core.errors import InfrastructureError, UsageError
@@ -18,6 +23,8 @@ from floe_testing.tools.command import Tool, which
 ENGINES = ("docker", "podman")
 ENGINE_ENV = "FLOE_TEST_ENGINE"
 DOCKER_CLIENT_ENV = "FLOE_TEST_DOCKER"
+# Debian's client: BuildKit-capable, where a newer client first on PATH may lack buildx
+DEBIAN_CLIENT = Path("/usr/bin/docker")
 INSTALL_HINT = {
     "docker": "install Docker Engine (https://docs.docker.com/engine/install/) or Docker "
     "Desktop, or Podman (https://podman.io/docs/installation), then re-run",
@@ -33,6 +40,7 @@ VERSION_TIMEOUT = 5.0
 INFO_TIMEOUT = 15.0
 BUILD_TIMEOUT = 1800.0
 SAVE_TIMEOUT = 600.0
+SESSION_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -66,15 +74,30 @@ class ContainerEngine:
         return self.tool.name
 
     @classmethod
-    def find(cls, preferred: str | None = None) -> ContainerEngine | None:
-        """``FLOE_TEST_DOCKER`` names the docker client to use (e.g. Debian's /usr/bin/docker
-        where the first one on PATH lacks buildx); docker always builds with BuildKit."""
+    def find(
+        cls, preferred: str | None = None, docker_client: str | None = None
+    ) -> ContainerEngine | None:
+        """``FLOE_TEST_DOCKER`` (else ``docker_client``, else PATH's) names the docker client
+        to use; docker always builds with BuildKit."""
         for name in (preferred,) if preferred else ENGINES:
-            path = (os.environ.get(DOCKER_CLIENT_ENV) if name == "docker" else None) or which(name)
+            chosen = os.environ.get(DOCKER_CLIENT_ENV) or docker_client
+            path = (chosen if name == "docker" else None) or which(name)
             if path:
                 env = {"DOCKER_BUILDKIT": "1"} if name == "docker" else None
                 return cls(Tool(name, path, env))
         return None
+
+    @classmethod
+    def local_docker(cls) -> ContainerEngine:
+        """The docker engine this machine's scripts use (``scripts/images``, ``scripts/k8s-local
+        load``): ``FLOE_TEST_DOCKER``, else Debian's client when present, else PATH's; its
+        daemon must answer."""
+        client = str(DEBIAN_CLIENT) if DEBIAN_CLIENT.is_file() else None
+        found = cls.find("docker", docker_client=client)
+        if found is None:
+            raise UsageError("no docker client on PATH", "run: scripts/images engine")
+        found.server_version()
+        return found
 
     def server_version(self, timeout: float = VERSION_TIMEOUT) -> str:
         """The daemon's version; raises UsageError when it is stopped, InfrastructureError
@@ -213,12 +236,131 @@ class ContainerEngine:
             args += ["--platform", platform_name]
         self.tool.run([*args, ref], timeout=SAVE_TIMEOUT, what=f"saving {ref}")
 
+    def save_stream(self, ref: str) -> subprocess.Popen[bytes]:
+        """``save`` to a pipe (e.g. into ``ctr images import -``); the caller waits for it."""
+        return self.tool.stream(["save", ref], merge_stderr=False)
+
     def push(self, ref: str) -> None:
         extra = ["--tls-verify=false"] if self.name == "podman" else []
         self.tool.run(["push", *extra, ref], timeout=SAVE_TIMEOUT, what=f"pushing {ref}")
 
     def tag(self, source: str, target: str) -> None:
         self.tool.run(["tag", source, target], timeout=30)
+
+
+@dataclass
+class ContainerSession:
+    """What one run creates with the engine, each thing remembered and removed at the end."""
+
+    engine: ContainerEngine
+    labels: dict[str, str]
+    prefix: str
+    containers: dict[str, str] = field(default_factory=dict)  # name -> alias
+    networks: list[str] = field(default_factory=list)
+    volumes: list[str] = field(default_factory=list)
+
+    @property
+    def tool(self) -> Tool:
+        return self.engine.tool
+
+    def run(self, *args: str, timeout: float = SESSION_TIMEOUT, check: bool = True) -> str:
+        return self.tool.run(list(args), timeout=timeout, check=check).stdout.strip()
+
+    def succeeds(self, *args: str, timeout: float = 10.0) -> bool:
+        """Whether the docker command exits 0 (its output is not kept: a probe's may hold
+        nothing worth showing, and a failure is retried by the caller)."""
+        return self.tool.run(list(args), timeout=timeout, check=False).ok
+
+    def name(self, what: str) -> str:
+        return f"{self.prefix}-{what}"
+
+    def _label_args(self) -> list[str]:
+        return [arg for k, v in sorted(self.labels.items()) for arg in ("--label", f"{k}={v}")]
+
+    def network(self) -> str:
+        name = self.name("net")
+        self.run("network", "create", *self._label_args(), name)
+        self.networks.append(name)
+        return name
+
+    def volume(self, what: str, tmpfs_options: str) -> str:
+        """A tmpfs-backed volume several containers can share (an emptyDir or a PVC here)."""
+        name = self.name(what)
+        if name in self.volumes:
+            return name
+        self.run(
+            "volume",
+            "create",
+            *self._label_args(),
+            "--driver",
+            "local",
+            "--opt",
+            "type=tmpfs",
+            "--opt",
+            "device=tmpfs",
+            "--opt",
+            f"o={tmpfs_options}",
+            name,
+        )
+        self.volumes.append(name)
+        return name
+
+    def start(self, name: str, alias: str, run_args: list[str]) -> None:
+        """``run`` a container (``run_args`` from ``run``'s options on), remembered for
+        removal under ``alias``."""
+        self.containers[name] = alias
+        self.run(*run_args, timeout=SESSION_TIMEOUT)
+
+    def follow_logs(self, name: str) -> subprocess.Popen[bytes]:
+        """The container's log as it comes (stdout and stderr together)."""
+        return self.tool.stream(["logs", "--follow", name])
+
+    def kill(self, name: str) -> None:
+        self.tool.run(["kill", name], timeout=SESSION_TIMEOUT, check=False)
+
+    def ip(self, name: str) -> str:
+        fmt = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
+        return self.run("container", "inspect", "--format", fmt, name)
+
+    def running(self, name: str) -> bool:
+        return self.run("container", "inspect", "--format", "{{.State.Running}}", name) == "true"
+
+    def exit_code(self, name: str) -> int:
+        return int(self.run("wait", name, timeout=SESSION_TIMEOUT))
+
+    def logs_tail(self, name: str, lines: int = 20) -> str:
+        result = self.tool.run(
+            ["logs", "--tail", str(lines), name], timeout=SESSION_TIMEOUT, check=False
+        )
+        return (result.stdout + result.stderr).strip()
+
+    def save_logs(self, where: Path) -> None:
+        for name, alias in self.containers.items():
+            result = self.tool.run(
+                ["logs", "--timestamps", name], timeout=SESSION_TIMEOUT, check=False
+            )
+            (where / f"{alias}.log").write_text(result.stdout + result.stderr, encoding="utf-8")
+
+    def remove_all(self) -> str:
+        """Remove what this run created; says what, and what could not be removed."""
+        failed: list[str] = []
+        for kind, names in (
+            ("container", list(self.containers)),
+            ("network", self.networks),
+            ("volume", self.volumes),
+        ):
+            if not names:
+                continue
+            extra = ["--force", "--volumes"] if kind == "container" else []
+            if not self.tool.run(
+                [kind, "rm", *extra, *names], timeout=SESSION_TIMEOUT, check=False
+            ).ok:
+                failed += names
+        made = (
+            f"{len(self.containers)} containers, {len(self.networks)} network, "
+            f"{len(self.volumes)} volumes"
+        )
+        return made + (f"; could NOT remove: {' '.join(failed)}" if failed else "")
 
 
 def _first_line(text: str) -> str:

@@ -1,4 +1,6 @@
-"""Helm behind one interface: the ``helm`` binary when present, else helm-python-sdk.
+"""Helm behind one interface (the only module that runs Helm): installs through the ``helm``
+binary when present, else helm-python-sdk; chart rendering, schema checks and lint always
+through helm-python-sdk (offline); one values merge with Helm's semantics.
 
 ``upgrade --install`` runs in the background (``Install``) so that the caller can watch the
 platform's pods meanwhile and cancel the install as soon as a pod fails for good — Helm's own
@@ -10,12 +12,14 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import threading
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 import yaml
 
-from floe_testing.core.errors import InfrastructureError
+from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.tools.command import Tool, which
 
 INSTALL_TIMEOUT = 600
@@ -156,15 +160,121 @@ class HelmBinary:
         )
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing of values files: nested mappings merge, everything else replaces."""
+def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's coalescing of values (files in order, then ``--set``): maps merge recursively,
+    anything else (lists included) replaces, and a key set to ``null`` is deleted."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_values(merged[key], value)
         else:
             merged[key] = value
     return merged
+
+
+# --- the chart through helm-python-sdk (offline: no cluster, no helm binary) ------------------
+
+
+class ChartValuesError(ValueError):
+    """Helm rejected values (YAML, ``--set`` syntax or the chart's schema)."""
+
+
+class ChartRenderError(ValueError):
+    """A template failed to render."""
+
+
+@cache
+def _load_chart(path: str) -> Any:
+    """Charts are immutable and thread-safe in helm-python-sdk: load each one once."""
+    import helm_python
+
+    try:
+        return helm_python.Chart.load(path)
+    except helm_python.HelmError as exc:
+        raise UsageError(f"cannot load the chart at {path}: {exc}", "check Chart.yaml") from None
+
+
+def values_from_yaml(text: str) -> dict[str, Any]:
+    import helm_python
+
+    try:
+        return dict(helm_python.values_from_yaml(text) or {})
+    except helm_python.HelmValuesError as exc:
+        raise ChartValuesError(str(exc)) from None
+
+
+def parse_set_string(expression: str) -> dict[str, Any]:
+    import helm_python
+
+    try:
+        return dict(helm_python.parse_set_string(expression))
+    except helm_python.HelmValuesError as exc:
+        raise ChartValuesError(str(exc)) from None
+
+
+def render_chart(
+    chart: Path, values: Mapping[str, Any], release: str, namespace: str
+) -> dict[str, str]:
+    """``helm template`` of an install: template path -> rendered text."""
+    import helm_python
+
+    try:
+        rendered = _load_chart(str(chart)).render(
+            dict(values), name=release, namespace=namespace, is_install=True
+        )
+    except helm_python.HelmValuesError as exc:
+        raise ChartValuesError(str(exc)) from None
+    except helm_python.HelmRenderError as exc:
+        raise ChartRenderError(str(exc)) from None
+    return dict(rendered)
+
+
+def with_chart_defaults(chart: Path, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The chart's values.yaml coalesced with ``values``, as the templates see them."""
+    return dict(_load_chart(str(chart)).merge_values(dict(values)))
+
+
+def validate_schema(chart: Path, values: Mapping[str, Any]) -> None:
+    import helm_python
+
+    try:
+        _load_chart(str(chart)).validate_schema(dict(values))
+    except helm_python.HelmValuesError as exc:
+        raise ChartValuesError(str(exc)) from None
+
+
+def chart_values(chart: Path) -> dict[str, Any]:
+    """The chart's values.yaml as Helm reads it."""
+    return dict(_load_chart(str(chart)).values)
+
+
+def lint_chart(
+    chart: Path,
+    values: Mapping[str, Any],
+    *,
+    strict: bool,
+    namespace: str,
+    kube_version: str | None,
+) -> dict[str, Any]:
+    """``helm lint``'s report (messages with severity, path, error)."""
+    import helm_python
+
+    return dict(
+        helm_python.lint(
+            str(chart), dict(values), strict=strict, namespace=namespace, kube_version=kube_version
+        )
+    )
+
+
+def engine_name() -> str | None:
+    """Which Helm an install would use: the binary on PATH, else the SDK, else None."""
+    if which("helm"):
+        return "helm"
+    from importlib.util import find_spec
+
+    return "helm-python-sdk" if find_spec("helm_python") is not None else None
 
 
 class _ThreadInstall:
@@ -224,8 +334,8 @@ class HelmSdk:
 
         merged: dict[str, Any] = {}
         for path in values_files:
-            merged = deep_merge(merged, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-        merged = deep_merge(merged, values)
+            merged = merge_values(merged, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        merged = merge_values(merged, values)
         config = self._config(namespace)
         context = helm_python.HelmContext()
 

@@ -36,6 +36,7 @@ from lightkube.resources.core_v1 import (
 from lightkube.types import CascadeType
 
 from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.tools.command import Result, Tool
 
 Obj = dict[str, Any]
 Objs = list[Obj]
@@ -322,3 +323,26 @@ def _watch_event(kind: str, line: str) -> tuple[str, Obj]:
 def _as_dict(obj: Any) -> Obj:
     data: Obj = obj.to_dict()
     return data
+
+
+KUBECTL_TIMEOUT = 60.0
+
+
+def run_kubectl(
+    binary: Path,
+    kubeconfig: Path,
+    *args: str,
+    stdin: str | None = None,
+    check: bool = True,
+    timeout: float = KUBECTL_TIMEOUT,
+) -> Result:
+    """``kubectl --kubeconfig KC args`` (the one place that runs kubectl; everything else
+    talks to the API through lightkube above). ``scripts/k8s-local`` applies its add-ons with
+    it, as an operator would."""
+    tool = Tool("kubectl", str(binary))
+    return tool.run(
+        [f"--kubeconfig={kubeconfig}", *args],
+        timeout=timeout,
+        check=check,
+        stdin=stdin.encode() if stdin is not None else None,
+    )

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from importlib.util import find_spec
 
 from floe_testing.core.errors import UsageError
 from floe_testing.plan import RunPlan
 from floe_testing.tools import docker as engines
-from floe_testing.tools.command import which
 from floe_testing.tools.docker import ContainerEngine, EngineInfo
+from floe_testing.tools.helm import engine_name as helm_engine_name
 from floe_testing.tools.kind import INSTALL_HINT as KIND_INSTALL_HINT
 from floe_testing.tools.kind import KindCli
 
@@ -86,11 +85,12 @@ def check_engine(engine: ContainerEngine, kind: KindCli) -> Toolchain:
 
 
 def check_helm() -> str:
-    if which("helm"):
-        return "helm"
-    if find_spec("helm_python") is not None:
-        return "helm-python-sdk"
-    raise UsageError("neither the helm command nor helm-python-sdk is available", HELM_INSTALL_HINT)
+    name = helm_engine_name()
+    if name is None:
+        raise UsageError(
+            "neither the helm command nor helm-python-sdk is available", HELM_INSTALL_HINT
+        )
+    return name
 
 
 def check_memory(plan: RunPlan, info: EngineInfo, engine_name: str) -> None:

@@ -1,26 +1,37 @@
-"""Thin adapter around helm-python-sdk (Helm v4's engine): compose values, render, lint.
+"""The floe-platform chart: compose values, render, lint (through ``floe_testing.tools.helm``).
 
-Everything that touches Helm goes through here, so the CLI, the kind backend and the tests
-render the chart exactly the same way (offline: no cluster, no helm binary). Values compose as
-``helm template -f A -f B --set k=v`` does: files in order, then ``--set``, then the profile.
+The CLI, the kind and cluster backends and the tests render the chart exactly the same way
+(offline: no cluster, no helm binary). Values compose as ``helm template -f A -f B --set k=v``
+does: files in order, then ``--set``, then the profile.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from floe_testing.core.errors import UsageError
+from floe_testing.tools.helm import (
+    ChartRenderError,
+    ChartValuesError,
+    chart_values,
+    lint_chart,
+    merge_values,
+    parse_set_string,
+    render_chart,
+    validate_schema,
+    values_from_yaml,
+    with_chart_defaults,
+)
 
 CHART_NAME = "floe-platform"
 RELEASE = "floe-platform"
 DEFAULT_NAMESPACE = "floe-test"
-PROFILES = ("minimal", "full")
 
 Manifest = dict[str, Any]
 
@@ -133,28 +144,19 @@ def chart_dir(root: Path | None = None) -> Path:
     return path
 
 
-@cache
-def _load_chart(path: str) -> Any:
-    """Charts are immutable and thread-safe in helm-python-sdk: load each one once."""
-    import helm_python
-
+def read_values_file(path: Path) -> dict[str, Any]:
     try:
-        return helm_python.Chart.load(path)
-    except helm_python.HelmError as exc:
-        raise UsageError(f"cannot load the chart at {path}: {exc}", "check Chart.yaml") from None
+        return values_from_yaml(path.read_text(encoding="utf-8"))
+    except ChartValuesError as exc:
+        raise UsageError(f"{path} is not a valid values file: {exc}", "fix its YAML") from None
 
 
-def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing: maps merge recursively, anything else replaces, ``null`` deletes."""
-    merged = dict(base)
-    for key, value in override.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge_values(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+def parse_set(expression: str) -> dict[str, Any]:
+    """One ``--set`` expression (``a.b=1,c=x``) with Helm's own parser."""
+    try:
+        return parse_set_string(expression)
+    except ChartValuesError as exc:
+        raise UsageError(f"bad --set {expression!r}: {exc}", "use --set key=value") from None
 
 
 def resolve_values_file(path: Path, chart: Path) -> Path:
@@ -167,24 +169,11 @@ def resolve_values_file(path: Path, chart: Path) -> Path:
     raise UsageError(f"values file {path} does not exist", f"pass a path, or one of: {known}")
 
 
-def read_values_file(path: Path) -> dict[str, Any]:
-    import helm_python
-
-    try:
-        values = helm_python.values_from_yaml(path.read_text(encoding="utf-8"))
-    except helm_python.HelmValuesError as exc:
-        raise UsageError(f"{path} is not a valid values file: {exc}", "fix its YAML") from None
-    return dict(values or {})
-
-
-def parse_set(expression: str) -> dict[str, Any]:
-    """One ``--set`` expression (``a.b=1,c=x``) with Helm's own parser."""
-    import helm_python
-
-    try:
-        return dict(helm_python.parse_set_string(expression))
-    except helm_python.HelmValuesError as exc:
-        raise UsageError(f"bad --set {expression!r}: {exc}", "use --set key=value") from None
+def chart_profiles(chart: Path | None = None) -> tuple[str, ...]:
+    """The profiles the chart accepts (its values.schema.json; a unit test keeps them equal to
+    the project's configured profiles)."""
+    schema = json.loads(((chart or chart_dir()) / "values.schema.json").read_text("utf-8"))
+    return tuple(schema["properties"]["profile"]["enum"])
 
 
 def compose_values(
@@ -202,8 +191,10 @@ def compose_values(
     if expressions:  # one parse, as Helm parses every --set into the same map (list indexes)
         values = merge_values(values, parse_set(",".join(expressions)))
     if profile is not None:
-        if profile not in PROFILES:
-            raise UsageError(f"unknown profile {profile!r}", f"use one of: {', '.join(PROFILES)}")
+        known = chart_profiles(chart)
+        if profile not in known:
+            raise UsageError(f"unknown profile {profile!r}", f"use one of: {', '.join(known)}")
+        # ``minimal`` is the chart's own switch (the seed's ``--set minimal=true``)
         values = merge_values(values, {"profile": profile, "minimal": profile == "minimal"})
     return values
 
@@ -245,21 +236,18 @@ def render(
     chart: Path | None = None,
 ) -> Rendered:
     """Render the chart offline (``lookup`` sees no cluster, so Secrets are freshly generated)."""
-    import helm_python
-
     chart = chart or chart_dir()
     values = compose_values(profile, values_files, set_values, chart)
-    loaded = _load_chart(str(chart))
     try:
-        documents = loaded.render(values, name=release, namespace=namespace, is_install=True)
-    except helm_python.HelmValuesError as exc:
+        documents = render_chart(chart, values, release, namespace)
+    except ChartValuesError as exc:
         raise _values_error(exc, chart) from None
-    except helm_python.HelmRenderError as exc:
+    except ChartRenderError as exc:
         raise UsageError(
             f"the chart failed to render: {exc}", "check the values named above"
         ) from None
     manifests, notes = parse_manifests(documents)
-    merged = loaded.merge_values(values)
+    merged = with_chart_defaults(chart, values)
     return Rendered(
         profile="minimal" if merged.get("minimal") else str(merged.get("profile")),
         namespace=namespace,
@@ -270,18 +258,16 @@ def render(
 
 def validate_values(values: Mapping[str, Any], chart: Path | None = None) -> None:
     """Check values against values.schema.json; raises UsageError with the offending path."""
-    import helm_python
-
     chart = chart or chart_dir()
     try:
-        _load_chart(str(chart)).validate_schema(dict(values))
-    except helm_python.HelmValuesError as exc:
+        validate_schema(chart, values)
+    except ChartValuesError as exc:
         raise _values_error(exc, chart) from None
 
 
 def default_values(chart: Path | None = None) -> dict[str, Any]:
     """The chart's values.yaml as Helm reads it."""
-    return dict(_load_chart(str(chart or chart_dir())).values)
+    return chart_values(chart or chart_dir())
 
 
 def lint(
@@ -293,12 +279,10 @@ def lint(
     chart: Path | None = None,
 ) -> LintReport:
     """``helm lint`` (findings are data; only malformed input raises)."""
-    import helm_python
-
     chart = chart or chart_dir()
     values = compose_values(None, values_files, set_values, chart)
-    report = helm_python.lint(
-        str(chart), values, strict=strict, namespace=namespace, kube_version=kube_version
+    report = lint_chart(
+        chart, values, strict=strict, namespace=namespace, kube_version=kube_version
     )
     return LintReport(
         [

@@ -7,7 +7,7 @@ import pytest
 
 from floe_testing.config.labels import RUNNER_SELECTOR, runner_labels
 from floe_testing.config.models import FloeTestConfig
-from floe_testing.deploy.chart.netpol import (
+from harness.netpol import (
     External,
     Pod,
     connection_allowed,
