@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from floe_testing.cli import options
+
+if TYPE_CHECKING:
+    from floe_testing.config import Project
+    from floe_testing.plan import RunPlan
 
 
 def manifest(
@@ -60,54 +64,73 @@ def manifest(
     """
     from floe_testing.config import load_project
     from floe_testing.config import settings as tier_env
-    from floe_testing.jobs.manifest import JobSpec, checked_in_yaml, run_manifests, to_yaml
-    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
+    from floe_testing.jobs.manifest import checked_in_yaml
+    from floe_testing.plan import ClusterOptions, resolve_tier
 
     project = load_project()
     chosen = resolve_tier(project, tier)
-    settings = tier_env.parse_options(env or [])
+    plan_options: dict[str, Any] = {
+        "profile": profile,
+        "suite": suite,
+        "timeout": timeout,
+        "shards": shards,
+        "pytest_args": tuple(pytest_args or ()),
+        "cluster": ClusterOptions(namespace=namespace, image=image),
+        "env": tier_env.parse_options(env or []),
+    }
     if schedule is not None:
-        from floe_testing.jobs.manifest import CHECKED_IN_NAMESPACE
-        from floe_testing.jobs.schedule import SCHEDULED_RUN_ID, check_schedule, scheduled_yaml
-
-        check_schedule(schedule)
-        plan = build_plan(
-            project, tier, backend="cluster", backend_reason="manifest", profile=profile,
-            suite=suite, timeout=timeout, shards=shards, pytest_args=tuple(pytest_args or ()),
-            cluster=ClusterOptions(namespace=namespace, image=image), run_id=SCHEDULED_RUN_ID,
-            env=settings,
-        )  # fmt: skip
-        text = scheduled_yaml(JobSpec.from_plan(plan, namespace or CHECKED_IN_NAMESPACE), schedule)
+        text = _scheduled_yaml(project, tier, schedule, namespace, plan_options)
     elif checked_in:
         text = checked_in_yaml(project, chosen.name)
     else:
-        plan = build_plan(
-            project,
-            tier,
-            backend="cluster",
-            backend_reason="manifest",
-            profile=profile,
-            suite=suite,
-            results_dir=results_dir,
-            timeout=timeout,
-            shards=shards,
-            pytest_args=tuple(pytest_args or ()),
-            cluster=ClusterOptions(namespace=namespace, image=image),
-            run_id=run_id,
-            env=settings,
-        )
-        from floe_testing.backends.cluster.backend import pod_security_level, run_namespace
-
-        spec = JobSpec.from_plan(plan, run_namespace(plan))
-        text = to_yaml(
-            run_manifests(
-                spec, create_namespace=namespace is None, pod_security=pod_security_level(plan)
-            )
-        )
+        plan_options.update(results_dir=results_dir, run_id=run_id)
+        text = _run_yaml(project, tier, namespace, plan_options)
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text)
+
+
+def _cluster_plan(project: Project, tier: str, plan_options: dict[str, Any]) -> RunPlan:
+    """The plan a cluster run of ``tier`` would have (what the manifests describe)."""
+    from floe_testing.backends.cluster.backend import ClusterBackend
+    from floe_testing.plan import build_plan
+
+    return build_plan(
+        project, tier, backend=ClusterBackend.name, backend_reason="manifest", **plan_options
+    )
+
+
+def _scheduled_yaml(
+    project: Project,
+    tier: str,
+    schedule: str,
+    namespace: str | None,
+    plan_options: dict[str, Any],
+) -> str:
+    """A CronJob whose Job template is the Job a run submits."""
+    from floe_testing.jobs.manifest import CHECKED_IN_NAMESPACE, JobSpec
+    from floe_testing.jobs.schedule import SCHEDULED_RUN_ID, check_schedule, scheduled_yaml
+
+    check_schedule(schedule)
+    plan = _cluster_plan(project, tier, {**plan_options, "run_id": SCHEDULED_RUN_ID})
+    return scheduled_yaml(JobSpec.from_plan(plan, namespace or CHECKED_IN_NAMESPACE), schedule)
+
+
+def _run_yaml(
+    project: Project, tier: str, namespace: str | None, plan_options: dict[str, Any]
+) -> str:
+    """The Namespace (unless given), ServiceAccount and Job of one run."""
+    from floe_testing.backends.cluster.backend import pod_security_level, run_namespace
+    from floe_testing.jobs.manifest import JobSpec, run_manifests, to_yaml
+
+    plan = _cluster_plan(project, tier, plan_options)
+    spec = JobSpec.from_plan(plan, run_namespace(plan))
+    return to_yaml(
+        run_manifests(
+            spec, create_namespace=namespace is None, pod_security=pod_security_level(plan)
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

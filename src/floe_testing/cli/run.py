@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -113,31 +113,20 @@ def run(
 
       floe-test run staging --soak 30m --max-failures 2 --history history/
     """
-    from floe_testing.backends import backend_class, choose_backend
-    from floe_testing.config import load_project
-    from floe_testing.config import settings as tier_env
     from floe_testing.core.errors import UsageError
-    from floe_testing.core.ui import Ui
     from floe_testing.history.hook import RunHistory
-    from floe_testing.history.record import SCALE_SETTING
-    from floe_testing.plan import ClusterOptions, build_plan, resolve_tier
-    from floe_testing.run.pipeline import execute
+    from floe_testing.plan import ClusterOptions
     from floe_testing.staging.duration import parse_duration
 
     if max_failures is not None and soak is None:
         raise UsageError("--max-failures applies to a soak", "add --soak DURATION, e.g. 30m")
     soak_seconds = parse_duration(soak) if soak is not None else None
-    settings = tier_env.parse_options(env or [])
-    if scale is not None:
-        settings[SCALE_SETTING] = str(scale)
     run_history = RunHistory.open(history)
-    project = load_project()
-    backend_name, reason = choose_backend(resolve_tier(project, tier), backend)
-    plan = build_plan(
-        project,
+    plan = _plan(
         tier,
-        backend=backend_name,
-        backend_reason=reason,
+        backend,
+        run_history,
+        _settings(env, scale),
         profile=profile,
         suite=suite,
         results_dir=results_dir,
@@ -155,15 +144,57 @@ def run(
             install=not no_install,
             reuse_cluster=reuse_cluster,
         ),
-        env=settings,
     )
-    plan = _with_baseline(plan, run_history)
-    runner = backend_class(backend_name)()
+    raise typer.Exit(_execute(plan, run_history, soak_seconds, max_failures or 0))
+
+
+def _settings(env: list[str] | None, scale: int | None) -> dict[str, str]:
+    """``--env KEY=VALUE`` options, with ``--scale N`` as the staging scale setting."""
+    from floe_testing.config import settings as tier_env
+    from floe_testing.history.record import SCALE_SETTING
+
+    settings = tier_env.parse_options(env or [])
+    if scale is not None:
+        settings[SCALE_SETTING] = str(scale)
+    return settings
+
+
+def _plan(
+    tier: str,
+    backend: str | None,
+    run_history: RunHistory,
+    settings: dict[str, str],
+    **plan_options: Any,
+) -> RunPlan:
+    """The run's plan (every usage error found here, before anything starts), with the
+    history's performance baseline in its settings."""
+    from floe_testing.backends import choose_backend
+    from floe_testing.config import load_project
+    from floe_testing.plan import build_plan, resolve_tier
+
+    project = load_project()
+    backend_name, reason = choose_backend(resolve_tier(project, tier), backend)
+    plan = build_plan(
+        project, tier, backend=backend_name, backend_reason=reason, env=settings, **plan_options
+    )
+    return _with_baseline(plan, run_history)
+
+
+def _execute(
+    plan: RunPlan, run_history: RunHistory, soak_seconds: float | None, max_failures: int
+) -> int:
+    """Announce the run, drive it through its backend (as a soak when asked) and record it;
+    the run's exit code."""
+    from floe_testing.backends import backend_class
+    from floe_testing.core.ui import Ui
+    from floe_testing.run.pipeline import execute
+
+    runner = backend_class(plan.backend)()
     runner.check(plan)
     ui = Ui()
     ui.step(
         f"{plan.tier.name} tier · profile {plan.profile.name if plan.profile else 'none'} · "
-        f"backend [bold]{backend_name}[/] ({reason}) · run {plan.run_id}"
+        f"backend [bold]{plan.backend}[/] ({plan.backend_reason}) · run {plan.run_id}"
     )
     if plan.env:  # names only: values stay out of logs
         ui.info(f"settings: {', '.join(name for name, _ in plan.env)}")
@@ -173,12 +204,12 @@ def run(
     else:
         from floe_testing.staging.soak import SoakPhase
 
-        phase = SoakPhase(soak_seconds, max_failures or 0, run_history)
+        phase = SoakPhase(soak_seconds, max_failures, run_history)
         summary = execute(plan, runner, ui, run_phase=phase)
         run_history.finish(plan, summary, resources=phase.last_resources, drift=phase.findings)
     if run_history.history is not None:
         ui.info(f"history: {run_history.history.path}")
-    raise typer.Exit(summary.exit_code)
+    return summary.exit_code
 
 
 def _with_baseline(plan: RunPlan, run_history: RunHistory) -> RunPlan:

@@ -125,9 +125,8 @@ def corefile(net: Network) -> str:
 """
 
 
-def coredns(net: Network, image: str) -> list[Manifest]:
-    ns, labels = "kube-system", {"k8s-app": "kube-dns"}
-    meta = {"name": "coredns", "namespace": ns}
+def _coredns_pod(image: str) -> Manifest:
+    """CoreDNS on an unprivileged port (1053; the Service maps 53), restricted."""
     container = {
         "name": "coredns",
         "image": image,
@@ -143,7 +142,7 @@ def coredns(net: Network, image: str) -> list[Manifest]:
         "securityContext": RESTRICTED_CONTAINER,
         "volumeMounts": [{"name": "config", "mountPath": "/etc/coredns", "readOnly": True}],
     }
-    pod = {
+    return {
         "serviceAccountName": "coredns",
         "priorityClassName": "system-cluster-critical",
         "dnsPolicy": "Default",
@@ -151,6 +150,11 @@ def coredns(net: Network, image: str) -> list[Manifest]:
         "containers": [container],
         "volumes": [{"name": "config", "configMap": {"name": "coredns"}}],
     }
+
+
+def coredns(net: Network, image: str) -> list[Manifest]:
+    ns, labels = "kube-system", {"k8s-app": "kube-dns"}
+    meta = {"name": "coredns", "namespace": ns}
     watch = ["list", "watch"]
     return [
         {
@@ -185,7 +189,7 @@ def coredns(net: Network, image: str) -> list[Manifest]:
             "metadata": meta,
             "data": {"Corefile": corefile(net)},
         },
-        _deployment(meta, labels, pod),
+        _deployment(meta, labels, _coredns_pod(image)),
         {
             "apiVersion": "v1",
             "kind": "Service",
@@ -238,11 +242,9 @@ METRICS_PORT = 4443
 METRICS_RESOLUTION = "10s"  # the shortest metrics-server accepts, above the kubelet timeout
 
 
-def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list[Manifest]:
-    """metrics-server in kube-system and the ``v1beta1.metrics.k8s.io`` APIService."""
-    ns, labels = "kube-system", {"k8s-app": "metrics-server"}
-    meta = {"name": "metrics-server", "namespace": ns}
-    sa = {"kind": "ServiceAccount", "name": "metrics-server", "namespace": ns}
+def _metrics_server_pod(image: str) -> Manifest:
+    """The metrics-server pod: serving certificate from a Secret, kubelets verified with the
+    cluster CA (kube-root-ca.crt), restricted."""
     tls, authority = "/etc/metrics-server/tls", "/etc/metrics-server/ca"
     container = {
         "name": "metrics-server",
@@ -274,7 +276,7 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
             {"name": "ca", "mountPath": authority, "readOnly": True},
         ],
     }
-    pod = {
+    return {
         "serviceAccountName": "metrics-server",
         "priorityClassName": "system-cluster-critical",
         "securityContext": RESTRICTED_POD,
@@ -284,6 +286,10 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
             {"name": "ca", "configMap": {"name": "kube-root-ca.crt"}},
         ],
     }
+
+
+def _metrics_server_access(ns: str, sa: Manifest) -> list[Manifest]:
+    """Its ServiceAccount's rights: kubelet metrics, pods and nodes, delegated authn/authz."""
     reader = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
@@ -296,7 +302,6 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
         "subjects": [sa],
     }
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
         _role(
             "floe-k8s-local:metrics-server",
             [
@@ -311,6 +316,17 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
         _binding("floe-k8s-local:metrics-server", "floe-k8s-local:metrics-server", sa),
         _binding("floe-k8s-local:metrics-server-auth-delegator", "system:auth-delegator", sa),
         reader,
+    ]
+
+
+def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list[Manifest]:
+    """metrics-server in kube-system and the ``v1beta1.metrics.k8s.io`` APIService."""
+    ns, labels = "kube-system", {"k8s-app": "metrics-server"}
+    meta = {"name": "metrics-server", "namespace": ns}
+    sa = {"kind": "ServiceAccount", "name": "metrics-server", "namespace": ns}
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        *_metrics_server_access(ns, sa),
         {
             "apiVersion": "v1",
             "kind": "Secret",
@@ -318,7 +334,7 @@ def metrics_server(image: str, ca_pem: str, cert_pem: str, key_pem: str) -> list
             "type": "kubernetes.io/tls",
             "data": {"tls.crt": _b64(cert_pem), "tls.key": _b64(key_pem)},
         },
-        _deployment(meta, labels, pod),
+        _deployment(meta, labels, _metrics_server_pod(image)),
         {
             "apiVersion": "v1",
             "kind": "Service",
