@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from floe_testing.core.polling import wait_for
 from harness.cluster import REPO_ROOT, EmulatedCluster
+from harness.paths import FLOE_TEST
 
 # plugins the generated suites do not need: keeps each pod's pytest start under a second
 FAST_PYTEST = [
@@ -27,7 +27,6 @@ FAST_PYTEST = [
     "-p",
     "no:pytest_cov",
 ]
-FLOE_TEST = str(Path(sys.executable).parent / "floe-test")
 
 
 def write_suite(folder: Path, files: dict[str, str]) -> Path:

@@ -28,9 +28,9 @@ from lightkube import Client, KubeConfig
 from lightkube.resources.core_v1 import Namespace, Pod
 
 from floe_testing.config.labels import RUNNER_COMPONENT
+from harness.paths import FLOE_TEST
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FLOE_TEST = str(Path(sys.executable).parent / "floe-test")
 RUN_PREFIX = "floe-test-integration-"
 ETCD_URL = "https://127.0.0.1:2379"  # scripts/k8s-local's etcd, on loopback
 

@@ -6,15 +6,15 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
+from harness.paths import FLOE_TEST
+
 ROOT = Path(__file__).resolve().parents[2]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 # fewer requests and one back-to-back run per iteration keep each suite run short
 QUICK = ("--env", "FLOE_STAGING_SOAK_RUNS=1", "--env", "FLOE_STAGING_REQUESTS=5")
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.paths import FLOE_TEST
+
 _COMMON = r"""
 import json, os, sys
 from pathlib import Path
@@ -220,7 +222,6 @@ def install(home: Path) -> StandIns:
 
 
 REPO = Path(__file__).resolve().parents[2]
-FLOE_TEST = Path(sys.executable).parent / "floe-test"
 
 
 def floe_test(

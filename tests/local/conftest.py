@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ import psutil
 import pytest
 
 from floe_testing.core.polling import wait_for
+from harness.paths import FLOE_TEST
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
 @dataclass

@@ -8,14 +8,13 @@ supervisor's for that component, so a reused pid is never signalled.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.k8slocal.layout import Layout
+from floe_testing.tools.processes import start_detached, stop_group
 
 SUPERVISOR = "floe_testing.k8slocal.supervise"
 
@@ -39,20 +38,6 @@ def supervisor_pid(layout: Layout, name: str) -> int | None:
     if SUPERVISOR in cmdline and name in cmdline[cmdline.index(SUPERVISOR) + 1 :][:1]:
         return pid
     return None
-
-
-def group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie has ended; init reaps it
-            members.append(int(entry.name))
-    return members
 
 
 def component_pid(layout: Layout, name: str) -> int | None:
@@ -83,22 +68,17 @@ def start(layout: Layout, name: str, command: list[str], fingerprint: str = "") 
     log = layout.logs / f"{name}.log"
     with log.open("ab") as out:
         out.write(f"--- {time.strftime('%Y-%m-%dT%H:%M:%S')} {' '.join(command)}\n".encode())
-        out.flush()
-        process = subprocess.Popen(
-            [sys.executable, "-m", SUPERVISOR, name, "--", *command],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_detached([sys.executable, "-m", SUPERVISOR, name, "--", *command], log)
     (layout.pids / f"{name}.pid").write_text(f"{process.pid}\n")
     stamp.write_text(fingerprint)
     # /proc/PID/cmdline reads empty for a moment after exec: return once it is recognisable
-    deadline = time.monotonic() + 5
-    while supervisor_pid(layout, name) != process.pid and time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        time.sleep(0.01)
+    with contextlib.suppress(WaitTimeout):
+        wait_for(
+            lambda: supervisor_pid(layout, name) == process.pid or process.poll() is not None,
+            timeout=5,
+            interval=0.01,
+            description=f"the supervisor of {name} to start",
+        )
     return "restarted" if restarted else "started"
 
 
@@ -109,17 +89,5 @@ def stop(layout: Layout, name: str, grace: float = 15.0) -> bool:
     (layout.pids / f"{name}.fingerprint").unlink(missing_ok=True)
     if pid is None:
         return False
-    _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while group_members(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if group_members(pid):
-        _signal_group(pid, signal.SIGKILL)
-        while group_members(pid) and time.monotonic() < deadline + 5:
-            time.sleep(0.1)
+    stop_group(pid, grace)
     return True
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signum)

@@ -118,3 +118,58 @@ class ProcessSupervisor:
                 process.popen.wait(timeout=grace)
             process.log_file.close()
         return killed
+
+
+# --- process groups outliving floe-test (scripts/k8s-local's supervised components) ---------
+
+
+def start_detached(argv: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``argv`` as the leader of a new session (its pid is its process group's id),
+    output appended to ``log``; it outlives floe-test until ``stop_group`` ends it."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) members of process group ``pgid``, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie has ended; init reaps it
+            members.append(int(entry.name))
+    return members
+
+
+def signal_group(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def stop_group(pgid: int, grace: float) -> bool:
+    """SIGTERM the group, SIGKILL what is left after ``grace`` seconds; True when SIGKILL was
+    needed. Returns once the group is empty (or 5 s after the SIGKILL)."""
+    from floe_testing.core.polling import WaitTimeout, wait_for
+
+    def empty() -> bool:
+        return not group_members(pgid)
+
+    signal_group(pgid, signal.SIGTERM)
+    try:
+        wait_for(empty, timeout=grace, interval=0.1, description=f"process group {pgid} to end")
+        return False
+    except WaitTimeout:
+        signal_group(pgid, signal.SIGKILL)
+    with contextlib.suppress(WaitTimeout):
+        wait_for(empty, timeout=5, interval=0.1, description=f"process group {pgid} to die")
+    return True

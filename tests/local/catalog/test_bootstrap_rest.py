@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,8 +15,8 @@ from floe_testing.backends.local.catalog import S3Store, rest_catalog_launch, st
 from floe_testing.backends.local.ports import free_ports
 from floe_testing.bootstrap.catalog import bootstrap_catalog
 from floe_testing.tools.processes import ProcessSupervisor
+from harness.paths import FLOE_TEST
 
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 NAMESPACES = ("floe_demo", "floe_e2e")
 
 

@@ -10,7 +10,6 @@ import io
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,9 @@ from floe_testing.config import load_project
 from floe_testing.core.ui import Ui, make_console
 from floe_testing.report.junit import Totals
 from floe_testing.report.summary import RunSummary, print_summary
+from harness.paths import FLOE_TEST
 
 ROOT = Path(__file__).resolve().parents[3]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TERMINAL_ENV = ("COLUMNS", "FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 

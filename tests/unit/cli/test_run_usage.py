@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
+from harness.paths import FLOE_TEST
+
 ROOT = Path(__file__).resolve().parents[3]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
 def floe_test(

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.paths import FLOE_TEST
+
 ROOT = Path(__file__).resolve().parents[3]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
 def floe_test(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ from floe_testing.config import settings as tier_env
 from floe_testing.core.errors import UsageError
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.plan import build_plan
+from harness.paths import FLOE_TEST
 
 ROOT = Path(__file__).resolve().parents[3]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
 def _env_of(settings: dict[str, str]) -> dict[str, str]:

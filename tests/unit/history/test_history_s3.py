@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +16,9 @@ from moto.server import ThreadedMotoServer
 
 from floe_testing.history.deliver import deliver_scheduled
 from floe_testing.history.store import History
+from harness.paths import FLOE_TEST
 
 ROOT = Path(__file__).resolve().parents[3]
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 BUCKET = "floe-results"
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="shard-0" tests="2" failures="1" errors="0" skipped="0">

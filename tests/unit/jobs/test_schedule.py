@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -13,11 +12,11 @@ from floe_testing.deploy.chart.schemas import schema_problems
 from floe_testing.jobs.manifest import CHECKED_IN_NAMESPACE, JobSpec, job_manifest
 from floe_testing.jobs.schedule import SCHEDULED_RUN_ID, scheduled_yaml
 from floe_testing.plan import build_plan
+from harness.paths import FLOE_TEST
 
 ROOT = Path(__file__).resolve().parents[3]
 CHECKED_IN = ROOT / "tests" / "staging" / "cronjob.yaml"
 SCHEDULE = "*/5 * * * *"
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
 
 
 def _run_plan(run_id: str = SCHEDULED_RUN_ID):  # type: ignore[no-untyped-def]

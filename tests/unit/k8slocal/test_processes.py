@@ -12,6 +12,7 @@ import pytest
 from floe_testing.core.polling import wait_for
 from floe_testing.k8slocal import processes
 from floe_testing.k8slocal.layout import Layout
+from floe_testing.tools.processes import group_members
 
 
 @pytest.fixture
@@ -35,11 +36,11 @@ def test_a_component_that_dies_is_restarted_and_stop_ends_its_group(layout: Layo
     supervisor = processes.supervisor_pid(layout, "sleeper")
     assert processes.start(layout, "sleeper", ["sleep", "60"], "config-2") == "restarted"
     assert supervisor is not None
-    assert processes.group_members(supervisor) == []  # the old one ended
+    assert group_members(supervisor) == []  # the old one ended
     supervisor = processes.supervisor_pid(layout, "sleeper")
     assert supervisor is not None
     assert processes.stop(layout, "sleeper")
-    assert processes.group_members(supervisor) == []
+    assert group_members(supervisor) == []
     assert processes.supervisor_pid(layout, "sleeper") is None
     assert "restart 1" in (layout.logs / "sleeper.log").read_text()
 

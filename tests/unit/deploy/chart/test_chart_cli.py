@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import yaml
 
-from .renders import ROOT
+from harness.paths import FLOE_TEST
 
-FLOE_TEST = str(Path(sys.executable).with_name("floe-test"))
+from .renders import ROOT
 
 
 def floe_test(*args: str) -> subprocess.CompletedProcess[str]:
