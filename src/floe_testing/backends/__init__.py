@@ -9,7 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from floe_testing.config import BACKEND_NAMES, Tier
-from floe_testing.core.errors import UsageError
+from floe_testing.core.errors import BadValueError, UsageError
 
 if TYPE_CHECKING:
     from floe_testing.backends.base import Availability, Backend
@@ -24,10 +24,7 @@ assert set(_REGISTRY) == set(BACKEND_NAMES)
 
 def backend_class(name: str) -> type[Backend]:
     if name not in _REGISTRY:
-        raise UsageError(
-            f"unknown backend {name!r}; known backends: {', '.join(_REGISTRY)}",
-            "pass --backend local, kind or cluster",
-        )
+        raise BadValueError("backend", name, _REGISTRY, f"pass --backend {' | '.join(_REGISTRY)}")
     module, _, attr = _REGISTRY[name].partition(":")
     cls: type[Backend] = getattr(import_module(module), attr)
     return cls

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from floe_testing.core.errors import EXIT_INTERRUPTED, FloeTestError
+from floe_testing.core.errors import EXIT_INTERRUPTED, BadValueError, FloeTestError
 
 app = typer.Typer(
     name="floe-test",
@@ -64,6 +64,10 @@ def main() -> None:
         from floe_testing.core.ui import Ui
 
         ui = Ui()
+        if isinstance(exc, BadValueError):  # like click's bad values: the usage line first
+            from floe_testing.cli.usage_errors import usage_line
+
+            ui.console.print(usage_line(app, sys.argv[1:]), markup=False, highlight=False)
         ui.error(exc.message)
         if exc.hint:
             ui.hint(exc.hint)

@@ -64,4 +64,8 @@ def catalog(
 
 def register(app: typer.Typer) -> None:
     """Add ``floe-test bootstrap`` to ``app``."""
-    app.add_typer(bootstrap_app, name="bootstrap")
+    app.add_typer(
+        bootstrap_app,
+        name="bootstrap",
+        short_help="Bootstrap the platform (the chart's hook runs it).",
+    )

@@ -154,4 +154,4 @@ def generate_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``floe-test chart ...`` to ``app``."""
-    app.add_typer(chart_app, name="chart")
+    app.add_typer(chart_app, name="chart", short_help="Render, lint, check and generate the chart.")

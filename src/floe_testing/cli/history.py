@@ -83,5 +83,7 @@ def report(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(history_app, name="history")
-    app.command("report")(report)
+    app.add_typer(
+        history_app, name="history", short_help="Pull scheduled runs' records into a history."
+    )
+    app.command("report", short_help="Write the history as one self-contained HTML page.")(report)

@@ -106,4 +106,6 @@ def status(
 
 def register(app: typer.Typer) -> None:
     """Add ``floe-test cluster`` to ``app``."""
-    app.add_typer(cluster_app, name="cluster")
+    app.add_typer(
+        cluster_app, name="cluster", short_help="Create, inspect and delete the Kind cluster."
+    )

@@ -134,4 +134,6 @@ def _run_yaml(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("manifest")(manifest)
+    app.command("manifest", short_help="Print the Job (or CronJob) a cluster run submits.")(
+        manifest
+    )

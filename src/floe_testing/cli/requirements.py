@@ -153,4 +153,6 @@ def _render(report: TraceabilityReport, failures: list[str], gate: bool, console
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
-    app.command("requirements")(requirements)
+    app.command("requirements", short_help="Trace tests to requirements; --gate fails CI on gaps.")(
+        requirements
+    )

@@ -97,13 +97,13 @@ def run(
     """Run a tier and leave JUnit at <results-dir>/<tier>/junit.xml.
 
     Exit codes: 0 passed, 1 tests failed, 2 usage or configuration error (nothing started),
-    3 infrastructure failure.
+    3 infrastructure failure, 130 interrupted (cleanup still ran).
 
     Examples:
 
       floe-test run integration --backend local
 
-      floe-test run integration --suite tests/integration/test_runs.py -- -k failing
+      floe-test run integration --suite tests/integration/test_pipeline_runs.py -- -k failing
 
       floe-test run integration --backend cluster --kubeconfig kc.yaml --shards 3
 
@@ -228,4 +228,4 @@ def _with_baseline(plan: RunPlan, run_history: RunHistory) -> RunPlan:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("run")(run)
+    app.command("run", short_help="Run a tier; JUnit lands in <results-dir>/<tier>/.")(run)

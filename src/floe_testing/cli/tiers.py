@@ -62,4 +62,6 @@ def tiers() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("tiers")(tiers)
+    app.command("tiers", short_help="Show tiers, profiles, the contract and usable backends.")(
+        tiers
+    )

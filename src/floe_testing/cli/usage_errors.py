@@ -70,6 +70,11 @@ def _rejected_input(exc: typer.TyperException) -> object | None:
     return None
 
 
+def usage_line(app: typer.Typer, argv: list[str]) -> str:
+    """The usage line of the deepest command ``argv`` names."""
+    return str(_context_from_argv(app, argv).get_usage())
+
+
 def _context_from_argv(app: typer.Typer, argv: list[str]) -> Any:
     """A context for the deepest command that ``argv`` names, for its usage line."""
     command: Any = typer.main.get_command(app)

@@ -6,6 +6,9 @@ Exit codes: 0 all tests passed, 1 tests failed, 2 usage or configuration error
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 EXIT_PASSED = 0
 EXIT_TESTS_FAILED = 1
 EXIT_USAGE = 2
@@ -31,6 +34,20 @@ class UsageError(FloeTestError):
     """Bad input or configuration; raised before anything was started or changed."""
 
     exit_code = EXIT_USAGE
+
+
+class BadValueError(UsageError):
+    """A command-line value that names nothing known (a tier, backend or profile): shown like
+    click's own bad values, with the usage line and a "Did you mean" when one is close."""
+
+    def __init__(self, what: str, given: str, known: Iterable[str], hint: str) -> None:
+        choices = list(known)
+        close = difflib.get_close_matches(given, choices, n=1, cutoff=0.6)
+        message = f"unknown {what} {given!r}; known {what}s: {', '.join(choices)}"
+        if close:
+            message += f". Did you mean {close[0]!r}?"
+        super().__init__(message, hint)
+        self.suggestion = close[0] if close else None
 
 
 class ConfigError(UsageError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from floe_testing.config import SINGLE_PROCESS_BACKENDS, Profile, Project, Service, Tier
-from floe_testing.core.errors import UsageError
+from floe_testing.core.errors import BadValueError, UsageError
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,8 @@ def new_run_id() -> str:
 def resolve_tier(project: Project, name: str) -> Tier:
     tiers = project.config.tiers
     if name not in tiers:
-        raise UsageError(
-            f"unknown tier {name!r}; known tiers: {', '.join(tiers)}",
-            "run `floe-test tiers` to list tiers, profiles and backends",
+        raise BadValueError(
+            "tier", name, tiers, "run `floe-test tiers` to list tiers, profiles and backends"
         )
     return tiers[name]
 
@@ -94,9 +93,8 @@ def resolve_profile(
         return None
     profiles = project.config.profiles
     if chosen not in profiles:
-        raise UsageError(
-            f"unknown profile {chosen!r}; known profiles: {', '.join(profiles)}",
-            "pick one of the profiles above with --profile",
+        raise BadValueError(
+            "profile", chosen, profiles, "pick one of the profiles above with --profile"
         )
     return profiles[chosen]
 

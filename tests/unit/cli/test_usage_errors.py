@@ -64,6 +64,21 @@ def assert_usage_error(result: subprocess.CompletedProcess[str], usage: str, *sa
             ["Invalid value '100' for '--shards'", "less than or equal to 64"],
         ),
         (["run", "integration", "--timeout"], "floe-test run", ["'--timeout' requires a"]),
+        (
+            ["run", "integraton"],
+            "floe-test run",
+            ["unknown tier 'integraton'", "Did you mean 'integration'?"],
+        ),
+        (
+            ["run", "integration", "--backend", "lokal"],
+            "floe-test run",
+            ["unknown backend 'lokal'", "Did you mean 'local'?"],
+        ),
+        (
+            ["run", "e2e", "--profile", "ful"],
+            "floe-test run",
+            ["unknown profile 'ful'", "Did you mean 'full'?"],
+        ),
     ],
     ids=[
         "unknown-command",
@@ -75,6 +90,9 @@ def assert_usage_error(result: subprocess.CompletedProcess[str], usage: str, *sa
         "bad-value",
         "out-of-range",
         "option-without-value",
+        "unknown-tier-suggestion",
+        "unknown-backend-suggestion",
+        "unknown-profile-suggestion",
     ],
 )
 def test_usage_error_exits_2_with_usage_and_one_sentence(
