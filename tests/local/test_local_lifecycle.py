@@ -32,6 +32,9 @@ def test_tier_passes_and_leaves_no_process(local_run: LocalRun) -> None:
     assert len(cases) >= 6
     assert set(cases.values()) == {"passed"}
     assert (local_run.results / "integration" / "logs" / "dagster-webserver.log").is_file()
+    # every service exits on SIGTERM within the grace period: nobody needed SIGKILL
+    assert "SIGKILL" not in result.stdout + result.stderr
+    assert "killed:" not in result.stdout + result.stderr
     assert local_run.survivors() == []
 
 

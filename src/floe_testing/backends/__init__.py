@@ -43,9 +43,9 @@ def choose_backend(tier: Tier, requested: str | None) -> tuple[str, str]:
     for name in tier.backends:
         state = availability(name)
         if state.usable:
-            why = f"first usable backend of the {tier.name} tier"
-            if skipped:
-                why += f" ({'; '.join(skipped)})"
+            why = f"the {tier.name} tier's first usable backend"
+            if skipped:  # one clause per skipped backend, no nested parentheses
+                why += "; skipped " + "; ".join(skipped)
             return name, why
         skipped.append(f"{name}: {state.reason}")
     raise UsageError(

@@ -46,7 +46,7 @@ EMBEDDED_ENV = "FLOE_TEST_EMBEDDED"
 DATA_SERVICES = {"seaweedfs", "polaris", "cube"}
 LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 _GRACEFUL_STOP = 10.0
-STOP_GRACE = 0.2
+STOP_GRACE = 5.0  # seconds a service has to exit on SIGTERM before SIGKILL
 
 
 class LocalBackend(Backend):
@@ -337,11 +337,13 @@ class LocalBackend(Backend):
 
     def teardown(self, plan: RunPlan, ui: Ui) -> None:
         if self.supervisor is not None:
-            # the run's state is thrown away, so a short grace is enough: Dagster's processes
-            # need ~2 s to exit on SIGTERM, and are SIGKILLed after STOP_GRACE instead
+            # every service gets SIGTERM and STOP_GRACE seconds to exit (Dagster's take ~2 s);
+            # the SIGKILL line names only what had to be killed
             killed = self.supervisor.stop_all(grace=STOP_GRACE)
             if killed:
-                ui.info(f"stopped with SIGKILL after {STOP_GRACE:g}s: {', '.join(killed)}")
+                ui.info(
+                    f"did not exit within {STOP_GRACE:g}s of SIGTERM, killed: {', '.join(killed)}"
+                )
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
