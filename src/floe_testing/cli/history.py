@@ -34,15 +34,15 @@ def pull(
           --endpoint-url http://127.0.0.1:8333
     """
     from floe_testing.core.ui import Ui
-    from floe_testing.history.s3 import Location
-    from floe_testing.history.s3 import pull as pull_records
+    from floe_testing.history.s3 import Location, fetch_records
     from floe_testing.history.store import History
 
     location = Location.parse(source)
+    records = fetch_records(str(location), endpoint_url)  # before the history is touched
     store = History(history.resolve())
     store.prepare()
-    found, added = pull_records(str(location), store, endpoint_url)
-    Ui().step(f"{location}: {found} records, {added} new -> {store.path}")
+    added = store.merge(records)
+    Ui().step(f"{location}: {len(records)} records, {added} new -> {store.path}")
 
 
 def report(

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 from floe_testing.core.errors import InfrastructureError, UsageError
 
 if TYPE_CHECKING:
-    from floe_testing.history.store import History
+    pass
 
 URL_ENV = "FLOE_HISTORY_S3_URL"
 ENDPOINT_ENV = "FLOE_HISTORY_S3_ENDPOINT"
@@ -94,9 +94,26 @@ def deliver(record: dict[str, Any], url: str, endpoint: str | None = None) -> st
     return f"s3://{location.bucket}/{key}"
 
 
+CREDENTIALS_HINT = (
+    "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (for the chart's SeaweedFS: the "
+    "access-key-id and secret-access-key of the s3-credentials Secret, e.g. `kubectl -n NS get "
+    "secret s3-credentials -o jsonpath='{.data.access-key-id}' | base64 -d`)"
+)
+
+
+def require_credentials() -> None:
+    """Refuse before any request when boto3 finds no credentials at all (no AWS_* variables,
+    no ~/.aws files, no instance role): a usage problem, not an S3 failure."""
+    import boto3
+
+    if boto3.Session().get_credentials() is None:
+        raise UsageError("no S3 credentials are set", CREDENTIALS_HINT)
+
+
 def fetch_records(url: str, endpoint: str | None = None) -> list[dict[str, Any]]:
     """Every record under the location (``.json`` objects: one record each)."""
     location = Location.parse(url)
+    require_credentials()
     s3 = client(endpoint_url(endpoint))
     records: list[dict[str, Any]] = []
     try:
@@ -122,9 +139,3 @@ def fetch_records(url: str, endpoint: str | None = None) -> list[dict[str, Any]]
             cause="history-pull",
         ) from None
     return records
-
-
-def pull(url: str, history: History, endpoint: str | None = None) -> tuple[int, int]:
-    """Merge the bucket's records into ``history``: (records found, records added)."""
-    records = fetch_records(url, endpoint)
-    return len(records), history.merge(records)

@@ -99,3 +99,27 @@ def test_a_bad_location_is_a_usage_error(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "not an S3 location" in result.stderr + result.stdout
+
+
+def test_pull_without_credentials_exits_2_before_any_request(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k != "FLOE_HISTORY_S3_ENDPOINT"
+    }
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    history = tmp_path / "history"
+    result = subprocess.run(
+        [FLOE_TEST, "history", "pull", "--from", "s3://floe-results/history",
+         "--history", str(history), "--endpoint-url", "http://127.0.0.1:9"],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no S3 credentials are set" in result.stderr
+    assert "AWS_ACCESS_KEY_ID" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (history / "runs.jsonl").exists()
