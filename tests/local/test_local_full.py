@@ -43,6 +43,10 @@ def test_full_profile_serves_every_service_then_leaves_no_process(
     suite = write_suite(tmp_path / "suite", SERVICES_ANSWER)
     result = local_run.run("--suite", str(suite), "--keep")
     assert result.returncode == 0, result.stdout + result.stderr
+    # the start line names what really runs, and why Polaris-only tests are left out
+    output = result.stdout + result.stderr
+    assert "the catalog (Iceberg REST stand-in for polaris)" in output
+    assert "polaris_only" in output and "deselected" in output
     endpoints = local_run.results / "e2e" / "endpoints.env"
     assert stat.S_IMODE(endpoints.stat().st_mode) == 0o600
     env = endpoints_file.read(endpoints)

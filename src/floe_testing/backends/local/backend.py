@@ -173,7 +173,10 @@ class LocalBackend(Backend):
             return {}
         assert self.workdir is not None
         assert self.supervisor is not None
-        ui.step(f"starting {', '.join(s.name for s in wanted)} (and what they need)")
+        names = [polaris.LOCAL_NAME if s.name == "polaris" else s.name for s in wanted]
+        ui.step(f"starting {', '.join(names)} (and what they need)")
+        if any(s.name == "polaris" for s in wanted):
+            ui.info(polaris.STAND_IN_NOTE)
         self.data = DataPlatform(
             self.workdir, plan.project.root, self.supervisor, self._await, tuple(plan.services)
         )

@@ -17,6 +17,12 @@ from floe_testing.backends.local.catalog import RestCatalogLaunch, S3Store, rest
 CATALOG = "floe"
 # what the suite must leave out against the stand-in (see the module docstring)
 DESELECT_MARKER = "polaris_only"
+LOCAL_NAME = "the catalog (Iceberg REST stand-in for polaris)"
+STAND_IN_NOTE = (
+    "polaris is served by Iceberg's REST catalog server here (Polaris cannot be built on this "
+    f"machine; docs/catalog.md): tests marked {DESELECT_MARKER} (OAuth, principals, grants) are "
+    "deselected and run on the kind and cluster backends"
+)
 AUTH_ENV = "FLOE_TEST_CATALOG_AUTH"
 API_PATH_ENV = "POLARIS_API_PATH"
 
