@@ -46,7 +46,8 @@ def test_full_profile_serves_every_service_then_leaves_no_process(
     # the start line names what really runs, and why Polaris-only tests are left out
     output = result.stdout + result.stderr
     assert "the catalog (Iceberg REST stand-in for polaris)" in output
-    assert "polaris_only" in output and "deselected" in output
+    assert "polaris_only" in output
+    assert "deselected" in output
     endpoints = local_run.results / "e2e" / "endpoints.env"
     assert stat.S_IMODE(endpoints.stat().st_mode) == 0o600
     env = endpoints_file.read(endpoints)
