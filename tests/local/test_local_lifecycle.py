@@ -38,6 +38,20 @@ def test_tier_passes_and_leaves_no_process(local_run: LocalRun) -> None:
     assert local_run.survivors() == []
 
 
+def test_a_selection_matching_nothing_exits_2_without_waiting_for_the_platform(
+    local_run: LocalRun,
+) -> None:
+    """pytest ends as soon as it has collected nothing to run; start-up stops there instead
+    of waiting for a platform nobody needs."""
+    result = local_run.run("--", "-k", "matches_no_test_at_all")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "no tests collected" in output
+    assert "start-up stopped" in output
+    assert "platform ready" not in output
+    assert local_run.survivors() == []
+
+
 def test_failing_suite_exits_1_and_junit_lists_failures(
     local_run: LocalRun, tmp_path: Path
 ) -> None:

@@ -19,6 +19,8 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     gate = os.environ.get(GATE_ENV)
     if not gate or session.config.option.collectonly:
         return
+    if session.testsfailed or not session.items:
+        return  # collection failed or selected nothing: end now, no platform needed
     try:
         state = await_gate(Path(gate), float(os.environ.get(GATE_TIMEOUT_ENV, "120")))
     except WaitTimeout as exc:

@@ -49,6 +49,15 @@ _GRACEFUL_STOP = 10.0
 STOP_GRACE = 5.0  # seconds a service has to exit on SIGTERM before SIGKILL
 
 
+class SuiteEndedEarly(Exception):
+    """pytest ended while the platform was starting: it had nothing to run (no test matched
+    the selection, collection failed, bad arguments), so start-up stops at once."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"pytest ended with status {status} before the platform was ready")
+        self.status = status
+
+
 class LocalBackend(Backend):
     name = "local"
     summary = "embedded: the profile's services as local processes"
@@ -60,6 +69,7 @@ class LocalBackend(Backend):
         self.pytest: subprocess.Popen[bytes] | None = None
         self.gate = Path(os.devnull)
         self.data: DataPlatform | None = None
+        self.early_status: int | None = None  # pytest's status when it ended during start-up
 
     @classmethod
     def availability(cls) -> Availability:
@@ -156,6 +166,10 @@ class LocalBackend(Backend):
                 self.data.await_independent()
                 ui.step(f"data services ready: {self._timings()}")
             self._await_dagster(layout)
+        except SuiteEndedEarly as ended:
+            self.early_status = ended.status
+            ui.step(f"{ended}: nothing to start the platform for, start-up stopped")
+            return
         except BaseException as exc:
             open_gate(self.gate, f"start-up failed: {exc}")
             raise
@@ -211,6 +225,8 @@ class LocalBackend(Backend):
         supervisor = self.supervisor
 
         def ready() -> bool:
+            if self.pytest is not None and self.pytest.poll() is not None:
+                raise SuiteEndedEarly(self.pytest.returncode)
             dead = supervisor.dead()
             if dead:
                 process = dead[0]
@@ -291,6 +307,9 @@ class LocalBackend(Backend):
         return []
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
+        if self.early_status is not None:  # it already ended, during start-up
+            status, self.early_status = self.early_status, None
+            return TestOutcome(status)
         if self.pytest is None or self.pytest.poll() is not None:
             # no platform to wait for, or a repeated run (soak) on the same platform
             open_gate(self.gate)
