@@ -61,6 +61,7 @@ class LocalRun:
         )
 
     def start(self, *args: str) -> subprocess.Popen[str]:
+        """The run as a terminal's foreground job: the leader of its own process group."""
         return subprocess.Popen(
             self.command(*args),
             cwd=ROOT,
@@ -68,13 +69,19 @@ class LocalRun:
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            process_group=0,
         )
 
     def signal_while_blocked(
-        self, process: subprocess.Popen[str], signum: int, timeout: float = 180
+        self,
+        process: subprocess.Popen[str],
+        signum: int,
+        timeout: float = 180,
+        whole_group: bool = False,
     ) -> str:
         """Once the planted test has started (its marker file) and the platform runs, send
-        ``signum`` to the run; its output. The run is killed if it does not end in 60 s."""
+        ``signum`` to the run (``whole_group``: to its process group, as a terminal's Ctrl-C
+        does); its output. The run is killed if it does not end in 60 s."""
         try:
             wait_for(
                 self.marker.exists,
@@ -83,7 +90,10 @@ class LocalRun:
                 description="the planted test to start",
             )
             assert self.survivors(), "the platform should be running while the test blocks"
-            process.send_signal(signum)
+            if whole_group:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
             output, _ = process.communicate(timeout=60)
         finally:
             if process.poll() is None:

@@ -91,6 +91,19 @@ def test_signal_stops_run_and_leaves_no_process(
     assert (local_run.results / "integration" / "summary.json").is_file()
 
 
+def test_ctrl_c_in_a_terminal_ends_pytest_in_one_line(local_run: LocalRun, tmp_path: Path) -> None:
+    """A terminal's Ctrl-C signals the whole foreground group: pytest runs in a group of its
+    own, so only floe-test gets it and stops pytest once (no nested KeyboardInterrupts)."""
+    suite = write_suite(tmp_path / "suite", BLOCKING)
+    process = local_run.start("--suite", str(suite))
+    output = local_run.signal_while_blocked(process, signal.SIGINT, whole_group=True)
+    assert process.returncode == 130, output
+    assert output.count("stopped by floe-test: the run was interrupted") == 1, output
+    assert "Traceback" not in output
+    assert "KeyboardInterrupt" not in output
+    assert local_run.survivors() == []
+
+
 def test_keep_leaves_platform_up_and_prints_how_to_stop(
     local_run: LocalRun, tmp_path: Path
 ) -> None:

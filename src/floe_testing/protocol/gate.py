@@ -14,6 +14,8 @@ from floe_testing.core.polling import wait_for
 
 GATE_ENV = "FLOE_TEST_PLATFORM_GATE"
 GATE_TIMEOUT_ENV = "FLOE_TEST_PLATFORM_GATE_TIMEOUT"
+# "1": SIGTERM ends the pytest session in one line, JUnit kept (the local backend's stop)
+STOP_ENV = "FLOE_TEST_STOP_ON_SIGTERM"
 READY = "ready"
 
 

@@ -9,12 +9,16 @@ Markers: ``requirement(*ids)``, ``services(*names)``. Fixtures: ``unique_name``,
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Generator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
+from floe_testing.protocol.gate import STOP_ENV
 from floe_testing.pytest_plugin import markers
 from floe_testing.pytest_plugin.fixtures import (
     cube_client,
@@ -52,8 +56,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the session like ``pytest.exit``: one line, the JUnit of what ran kept.
+
+    floe-test stops its pytest child this way when a run is interrupted, instead of a second
+    SIGINT whose KeyboardInterrupt would land inside pytest's report of the first.
+    """
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends it for good
+        pytest.exit("stopped by floe-test: the run was interrupted", returncode=EXIT_STOPPED)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+EXIT_STOPPED = 2  # pytest.ExitCode.INTERRUPTED
+
+
 def pytest_configure(config: pytest.Config) -> None:
     markers.register(config)
+    if os.environ.get(STOP_ENV) == "1":
+        _stop_on_sigterm()
     output = config.getoption("--floe-collect-json", default=None)
     if output:
         from floe_testing.pytest_plugin.collection import CollectionRecorder

@@ -34,7 +34,7 @@ from floe_testing.core.polling import WaitTimeout, tcp_open, wait_for
 from floe_testing.core.ui import Ui
 from floe_testing.plan import RunPlan
 from floe_testing.protocol import endpoints_file
-from floe_testing.protocol.gate import GATE_ENV, GATE_TIMEOUT_ENV, open_gate
+from floe_testing.protocol.gate import GATE_ENV, GATE_TIMEOUT_ENV, STOP_ENV, open_gate
 from floe_testing.tools.processes import ProcessSupervisor
 
 if TYPE_CHECKING:
@@ -297,7 +297,10 @@ class LocalBackend(Backend):
             *self._deselect(plan), *plan.pytest_args,
         ]  # fmt: skip
         ui.console.file.flush()
-        self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=self.test_environment(plan))
+        # its own process group: a terminal's Ctrl-C reaches floe-test only, which then stops
+        # pytest once, quietly (SIGTERM; the plugin ends the session in one line, JUnit kept)
+        env = {**self.test_environment(plan), STOP_ENV: "1"}
+        self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=env, process_group=0)
 
     @staticmethod
     def _deselect(plan: RunPlan) -> list[str]:
@@ -334,12 +337,12 @@ class LocalBackend(Backend):
         return TestOutcome(status)
 
     def _stop_pytest(self) -> None:
-        """SIGINT first so pytest writes the JUnit it has, then SIGKILL."""
+        """SIGTERM first (the plugin ends the session, writing the JUnit it has), then SIGKILL."""
         process = self.pytest
         if process is None or process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=_GRACEFUL_STOP)
         except subprocess.TimeoutExpired:
