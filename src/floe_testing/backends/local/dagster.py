@@ -122,7 +122,19 @@ def webserver_command(layout: DagsterLayout) -> list[str]:
 
 
 def daemon_command(layout: DagsterLayout) -> list[str]:
-    return [_script("dagster-daemon"), "run", "--workspace", str(layout.workspace)]
+    """dagster-daemon, importing Dagster at once but running once the code server answers
+    (``floe_testing.backends.local.daemon``)."""
+    return [
+        sys.executable,
+        "-m",
+        "floe_testing.backends.local.daemon",
+        layout.host,
+        str(layout.code_server_port),
+        "--",
+        "run",
+        "--workspace",
+        str(layout.workspace),
+    ]
 
 
 def storage_template(cache_root: Path | None = None) -> Path:
