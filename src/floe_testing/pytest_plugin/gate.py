@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -21,12 +22,21 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         return
     if session.testsfailed or not session.items:
         return  # collection failed or selected nothing: end now, no platform needed
+    started = time.monotonic()
     try:
         state = await_gate(Path(gate), float(os.environ.get(GATE_TIMEOUT_ENV, "120")))
     except WaitTimeout as exc:
         state = str(exc)
     if state != READY:
         pytest.exit(f"the platform did not start: {state}", returncode=EXIT_PLATFORM_FAILED)
+    waited = time.monotonic() - started
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # why pytest's clock and floe-test's "run tests" phase differ
+        reporter.write_line(
+            f"floe-test: platform ready; these tests collected while it started and waited "
+            f"{waited:.1f}s for it (pytest's time below includes that wait, floe-test's "
+            f"'run tests' phase does not)"
+        )
     # ports and secrets learned during start-up (the suite started before they were known)
     endpoints = os.environ.get(endpoints_file.ENDPOINTS_FILE_ENV)
     if endpoints and Path(endpoints).is_file():
