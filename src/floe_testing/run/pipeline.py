@@ -172,9 +172,25 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui, run_phase: RunPhase = _run_
 
     publish(summary, root=plan.project.root)
     print_summary(ui, summary)
+    _print_measurements(ui, plan)
     if summary.message:
         (ui.error if summary.exit_code > EXIT_TESTS_FAILED else ui.info)(summary.message)
     return summary
+
+
+def _print_measurements(ui: Ui, plan: RunPlan) -> None:
+    """What the performance tests measured, beside the baseline they were judged against."""
+    if not plan.junit_path.is_file():
+        return
+    from floe_testing.core.ui import print_table
+    from floe_testing.history.baseline import BASELINE_ENV
+    from floe_testing.report import measurements
+    from floe_testing.report.cases import read_cases
+
+    values = measurements.measured(read_cases(plan.junit_path))
+    if values:
+        baseline = measurements.baseline_of(plan.settings, BASELINE_ENV)
+        print_table(ui.console, measurements.table(values, baseline))
 
 
 def _guarded(ui: Ui, what: str, action: Callable[[], None]) -> None:
