@@ -148,7 +148,9 @@ def read_values_file(path: Path) -> dict[str, Any]:
     try:
         return values_from_yaml(path.read_text(encoding="utf-8"))
     except ChartValuesError as exc:
-        raise UsageError(f"{path} is not a valid values file: {exc}", "fix its YAML") from None
+        raise UsageError(
+            f"{path} is not a valid values file: {exc.message}", "fix its YAML"
+        ) from None
 
 
 def parse_set(expression: str) -> dict[str, Any]:
@@ -156,7 +158,9 @@ def parse_set(expression: str) -> dict[str, Any]:
     try:
         return parse_set_string(expression)
     except ChartValuesError as exc:
-        raise UsageError(f"bad --set {expression!r}: {exc}", "use --set key=value") from None
+        raise UsageError(
+            f"bad --set {expression!r}: {exc.message}", "use --set key=value"
+        ) from None
 
 
 def resolve_values_file(path: Path, chart: Path) -> Path:
@@ -225,14 +229,10 @@ def compose_values(
     return values
 
 
-def _values_error(exc: Exception, chart: Path) -> UsageError:
-    detail = (
-        str(exc)
-        .replace(
-            "values don't meet the specifications of the schema(s) in the following chart(s):\n", ""
-        )
-        .strip()
-    )
+def _values_error(exc: ChartValuesError, chart: Path) -> UsageError:
+    detail = exc.message.replace(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n", ""
+    ).strip()
     return UsageError(
         f"values rejected by {chart / 'values.schema.json'}:\n{detail}",
         f"fix the value at the path shown (profile is one of: {', '.join(chart_profiles(chart))};"
@@ -271,7 +271,7 @@ def render(
         raise _values_error(exc, chart) from None
     except ChartRenderError as exc:
         raise UsageError(
-            f"the chart failed to render: {exc}", "check the values named above"
+            f"the chart failed to render: {exc.message}", "check the values named above"
         ) from None
     manifests, notes = parse_manifests(documents)
     return Rendered(
