@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from floe_testing.core.errors import InfrastructureError, UsageError
-from floe_testing.deploy.chart.engine import profile_values
+from floe_testing.deploy.chart.engine import CHART_NAME, RELEASE, profile_values
 from floe_testing.deploy.readiness import Snapshot
 from floe_testing.plan import RunPlan
 from floe_testing.tools.helm import Helm, Install, merge_values
@@ -23,8 +23,7 @@ from floe_testing.tools.helm import Helm, Install, merge_values
 if TYPE_CHECKING:
     from lightkube import Client
 
-RELEASE = "floe-platform"
-CHART_DIR = Path("charts") / "floe-platform"
+CHART_DIR = Path("charts") / CHART_NAME
 PLATFORM_IMAGE_ENV = "FLOE_TEST_PLATFORM_IMAGE"
 
 
