@@ -12,7 +12,9 @@ import statistics
 import time
 from pathlib import Path
 
+from floe_testing.config import load_project
 from floe_testing.deploy.chart import engine
+from floe_testing.tools.helm import render_chart
 
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "charts" / "floe-platform"
@@ -23,17 +25,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
+    profiles = tuple(load_project(ROOT / "pyproject.toml").config.profiles)
     for values in ([], [CHART / "values-test.yaml"]):
-        for profile in engine.PROFILES:
+        for profile in profiles:
             times = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
                 rendered = engine.render(profile, values, chart=CHART)
                 times.append(time.perf_counter() - start)
-            loaded = engine._load_chart(str(CHART))
             composed = engine.compose_values(profile, values, chart=CHART)
             start = time.perf_counter()
-            documents = loaded.render(composed, name=engine.RELEASE, namespace="bench")
+            documents = render_chart(CHART, composed, engine.RELEASE, "bench")
             helm_only = time.perf_counter() - start
             start = time.perf_counter()
             engine.parse_manifests(documents)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import shutil
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from floe_testing.config import pins
 from floe_testing.images import build as images
@@ -43,13 +43,13 @@ def timed(action: Callable[[], object]) -> float:
 
 def compressed_size(engine: ContainerEngine, ref: str) -> int:
     """Bytes of ``docker save ref | gzip`` (gzip's default level 6), streamed."""
-    save = subprocess.Popen([engine.tool.path, "save", ref], stdout=subprocess.PIPE)
-    assert save.stdout is not None
     counter = _Counter()
-    with gzip.GzipFile(fileobj=counter, mode="wb", compresslevel=6, mtime=0) as out:
-        shutil.copyfileobj(save.stdout, out, 1 << 20)
-    if save.wait() != 0:
-        raise SystemExit(f"docker save {ref} failed")
+
+    def compress(archive: IO[bytes]) -> None:
+        with gzip.GzipFile(fileobj=counter, mode="wb", compresslevel=6, mtime=0) as out:
+            shutil.copyfileobj(archive, out, 1 << 20)
+
+    engine.save_into(ref, compress)
     return counter.count
 
 
@@ -74,7 +74,7 @@ def main() -> None:
     pinned = pins.load(ROOT)
     if args.base:
         for ref in (pinned["LOCAL_PYTHON_IMAGE"], pinned["LOCAL_UV_IMAGE"]):
-            engine.tool.run(["image", "rm", "--force", ref], timeout=120, check=False)
+            engine.remove_image(ref, force=True)
         shutil.rmtree(cache_root() / "images" / "base", ignore_errors=True)
         base_s = timed(lambda: ensure_local_base(engine, pinned, say))
         print(f"local base images from scratch (debootstrap + uv wheel): {base_s:.1f} s")
@@ -88,8 +88,8 @@ def main() -> None:
         cold = None
         if not args.no_cold:
             ref = spec.ref(images.content_tag(ROOT, spec.paths))
-            engine.tool.run(["image", "rm", "--force", ref], timeout=120, check=False)
-            engine.tool.run(["builder", "prune", "--all", "--force"], timeout=600)
+            engine.remove_image(ref, force=True)
+            engine.prune_build_cache()
             cold = timed(lambda spec=spec: build(spec))  # type: ignore[misc]
         unchanged = timed(lambda spec=spec: build(spec))  # type: ignore[misc]
         original = TOUCHED.read_text()
@@ -99,12 +99,11 @@ def main() -> None:
             changed_ref = build(spec)[0].ref
         finally:
             TOUCHED.write_text(original)
-        engine.tool.run(["image", "rm", changed_ref], timeout=120, check=False)
+        engine.remove_image(changed_ref)
         ref = build(spec)[0].ref
-        size = int(
-            engine.tool.run(["image", "inspect", "--format", "{{.Size}}", ref], timeout=60).stdout
+        rows.append(
+            (spec.name, compressed_size(engine, ref), engine.image_size(ref), cold, unchanged, warm)
         )
-        rows.append((spec.name, compressed_size(engine, ref), size, cold, unchanged, warm))
     _table(rows)
 
 

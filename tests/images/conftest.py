@@ -35,7 +35,7 @@ def built(engine: ContainerEngine) -> dict[str, str]:
     """Image name -> ref, built exactly as ``scripts/images build`` builds them."""
     from floe_testing.images.cli import build
 
-    return {image.spec.name: image.ref for image in build(REPO)}
+    return {image.spec.name: image.ref for image in build(engine, REPO)}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from floe_testing.images.smoke import LABEL, run_runner, smoke
 from floe_testing.jobs import results
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.runner.junit_build import totals_of
-from floe_testing.tools.docker import ContainerEngine, ContainerSession
+from floe_testing.tools.docker import BindMount, ContainerEngine, ContainerSession
 
 REPO = Path(__file__).resolve().parents[2]
 HARDENED = ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
@@ -35,6 +35,7 @@ def say(message: str) -> None:
 
 
 def docker(engine: ContainerEngine, *args: str, check: bool = True) -> str:
+    """The engine's CLI straight, to look at what the product did from outside it."""
     result = engine.tool.run(list(args), timeout=300, check=check)
     return result.stdout + result.stderr
 
@@ -87,7 +88,7 @@ def test_smoke_passes_and_leaves_nothing(engine: ContainerEngine, built: dict[st
         say(message)
 
     images = (built[RUNNER.name], built[PLATFORM.name], built[POSTGRESQL.name])
-    assert smoke(REPO, *images, record) == 0
+    assert smoke(engine, REPO, *images, record) == 0
     stored = [m for m in said if m.endswith(" Dagster runs stored")]
     assert len(stored) == 1, said
     assert int(stored[0].split()[1]) > 0, said  # Dagster's storage was PostgreSQL
@@ -119,9 +120,7 @@ def test_planted_failing_suite_fails_with_the_failure_in_the_junit(
     (planted / "test_planted.py").chmod(0o644)
     pod = job_manifest(JobSpec.checked_in(load_project(REPO / "pyproject.toml"), "integration"))
     run_id = secrets.token_hex(4)
-    runner = ContainerSession(
-        ContainerEngine.local_docker(), labels={LABEL: run_id}, prefix=f"floe-planted-{run_id}"
-    )
+    runner = ContainerSession(engine, labels={LABEL: run_id}, prefix=f"floe-planted-{run_id}")
     try:
         runner.network()
         result = run_runner(
@@ -141,10 +140,7 @@ def test_planted_failing_suite_fails_with_the_failure_in_the_junit(
                 "--results-dir",
                 "/results",
             ],
-            extra_args=[
-                "--mount",
-                f"type=bind,source={planted},destination=/app/tests/planted,readonly",
-            ],
+            extra_mounts=[BindMount(planted, "/app/tests/planted", readonly=True)],
         )
     finally:
         runner.remove_all()

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from floe_testing.core.ui import Ui
+from floe_testing.deploy.chart.engine import RELEASE
 from floe_testing.deploy.readiness import wait_platform_ready
-from floe_testing.deploy.release import RELEASE, Release, observe
+from floe_testing.deploy.release import Release, observe
 from floe_testing.jobs.classify import Judge, Settings
 from floe_testing.tools.helm import Helm, find_helm
 

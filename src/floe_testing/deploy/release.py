@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.deploy.chart.engine import CHART_NAME, RELEASE, profile_values
 from floe_testing.deploy.readiness import Snapshot
 from floe_testing.plan import RunPlan
 from floe_testing.tools.helm import Helm, Install, merge_values
@@ -22,10 +23,7 @@ from floe_testing.tools.helm import Helm, Install, merge_values
 if TYPE_CHECKING:
     from lightkube import Client
 
-RELEASE = "floe-platform"
-CHART_DIR = Path("charts") / "floe-platform"
-# The profile the chart's `minimal: true` shorthand (the seed's `--set minimal=true`) selects.
-MINIMAL_PROFILE = "minimal"
+CHART_DIR = Path("charts") / CHART_NAME
 PLATFORM_IMAGE_ENV = "FLOE_TEST_PLATFORM_IMAGE"
 
 
@@ -59,8 +57,9 @@ class Release:
     def for_plan(cls, plan: RunPlan, platform_image: str | None = None) -> Release:
         """The tier's values file and profile; the platform image given, else from the env.
 
-        Raises UsageError (nothing created yet) when the chart or the values file is missing
-        or the image reference has no tag.
+        Raises UsageError (nothing created yet) when the chart or the values file is missing,
+        the plan has no profile (or one the chart does not know) or the image reference has
+        no tag.
         """
         chart = plan.project.root / CHART_DIR
         values_file = chart / plan.tier.chart_values  # [tool.floe-test.tiers.*] chart-values
@@ -70,8 +69,12 @@ class Release:
                 f"run floe-test from the project's checkout (it holds {CHART_DIR})",
             )
         extra = tuple(_values_file(chart, path) for path in plan.cluster.values_files)
-        profile = plan.profile.name if plan.profile else MINIMAL_PROFILE
-        values: dict[str, Any] = {"profile": profile, "minimal": profile == MINIMAL_PROFILE}
+        if plan.profile is None:
+            raise UsageError(
+                f"the {plan.tier.name} tier has no platform profile to deploy",
+                "pick a profile with --profile",
+            )
+        values = profile_values(plan.profile.name, chart)
         image = (
             platform_image
             or plan.cluster.platform_image

@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import urllib.request
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.tools.command import Tool, which
 from floe_testing.tools.docker import ContainerEngine
 
 INPUTS_LABEL = "org.floe-test.base-inputs"
@@ -148,7 +148,7 @@ def _uv_inputs(pins: dict[str, str]) -> str:
 
 
 def _python_rootfs(pins: dict[str, str], archive: Path, say: Callable[[str], None]) -> Path:
-    debootstrap = shutil.which("debootstrap")
+    debootstrap = which("debootstrap")
     if debootstrap is None or os.geteuid() != 0:
         raise UsageError(
             "making the local Python base image needs root and debootstrap",
@@ -160,14 +160,12 @@ def _python_rootfs(pins: dict[str, str], archive: Path, say: Callable[[str], Non
         suite, mirror = pins["DEBIAN_SUITE"], pins["DEBIAN_MIRROR"]
         say(f"debootstrap {suite} (minbase + python3) from {mirror}: a few minutes, once")
         log = archive.with_suffix(".debootstrap.log")
-        with log.open("wb") as out:
-            done = subprocess.run(
-                [debootstrap, "--variant=minbase", "--include=python3", suite, str(rootfs), mirror],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=DEBOOTSTRAP_TIMEOUT,
-                check=False,
-            )
+        done = Tool("debootstrap", debootstrap).run(
+            ["--variant=minbase", "--include=python3", suite, str(rootfs), mirror],
+            timeout=DEBOOTSTRAP_TIMEOUT,
+            check=False,
+        )
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
         if done.returncode != 0:
             raise InfrastructureError(
                 f"debootstrap {suite} failed (exit {done.returncode})",
@@ -182,9 +180,8 @@ def _python_rootfs(pins: dict[str, str], archive: Path, say: Callable[[str], Non
         (rootfs / "etc/ssl/certs").mkdir(parents=True, exist_ok=True)
         (rootfs / "etc/ssl/certs" / CA_BUNDLE.name).write_bytes(_ca_bytes())
         partial = archive.with_suffix(".partial")
-        subprocess.run(
-            ["tar", "--numeric-owner", "--xattrs", "-C", str(rootfs), "-cf", str(partial), "."],
-            check=True,
+        Tool("tar", which("tar") or "tar").run(
+            ["--numeric-owner", "--xattrs", "-C", str(rootfs), "-cf", str(partial), "."],
             timeout=IMPORT_TIMEOUT,
         )
         partial.replace(archive)

@@ -178,19 +178,18 @@ def load_images(
         for ref in refs:
             engine.push(ref)
         return f"pushed to {registry}"
-    if engine.name == "docker" and not info.containerd_store:
+    if engine.kind_loads_from_store(info):
         for ref in refs:
             kind.load_image(cluster, ref)
         return "kind load docker-image"
+    platform = engine.archive_platform(info)
     with tempfile.TemporaryDirectory(prefix="floe-images-") as tmp:
         for index, ref in enumerate(refs):
             archive = Path(tmp) / f"image-{index}.tar"
-            engine.save(ref, archive, info.platform if engine.name == "docker" else None)
+            engine.save(ref, archive, platform)
             kind.load_archive(cluster, archive)
-    return (
-        f"{engine.name} save{' --platform ' + info.platform if engine.name == 'docker' else ''}"
-        " | kind load image-archive"
-    )
+    saved = f"{engine.name} save" + (f" --platform {platform}" if platform else "")
+    return f"{saved} | kind load image-archive"
 
 
 def registry() -> str | None:

@@ -31,9 +31,8 @@ def say(message: str) -> None:
     print(f"images: {message}", file=sys.stderr, flush=True)
 
 
-def build(root: Path, upstream: bool = False) -> list[images.BuiltImage]:
+def build(docker: ContainerEngine, root: Path, upstream: bool = False) -> list[images.BuiltImage]:
     """Local base images (unless ``upstream``), then the runner and platform images."""
-    docker = ContainerEngine.local_docker()
     build_args = None
     if not upstream:
         build_args = ensure_local_base(docker, pins.load(root), say).build_args()
@@ -87,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         root = pins.find_root()
+        engine = ContainerEngine.local_docker()  # raises, with the next step, when it is not up
         if args.command == "build":
-            by_name = {image.spec.name: image.ref for image in build(root, args.upstream)}
+            by_name = {image.spec.name: image.ref for image in build(engine, root, args.upstream)}
             if images.POSTGRESQL.name in by_name:
                 print(f"POSTGRESQL={pins.load(root)['LOCAL_POSTGRESQL_IMAGE']}")
             print(f"RUNNER={by_name[images.RUNNER.name]}")
@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         from floe_testing.images.smoke import smoke
 
-        built = {image.spec.name: image.ref for image in build(root)}
+        built = {image.spec.name: image.ref for image in build(engine, root)}
         return smoke(
+            engine,
             root,
             built[images.RUNNER.name],
             built[images.PLATFORM.name],

@@ -1,6 +1,6 @@
 """The smoke's runner container: started from a pod's spec, its log relayed live (result
-frames hidden), its exit code and every line returned (the engine calls are
-``floe_testing.tools.docker``'s)."""
+frames hidden), its exit code and every line returned (every engine call is a method of
+``floe_testing.tools.docker.ContainerSession``)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,20 @@ import threading
 from collections.abc import Callable
 
 from floe_testing.core.errors import InfrastructureError
-from floe_testing.images.pods import ContainerRun
 from floe_testing.protocol import frames
-from floe_testing.tools.docker import SESSION_TIMEOUT, ContainerSession
-
-
-def start(docker: ContainerSession, container: ContainerRun) -> None:
-    """Run ``container`` on the session's newest network."""
-    docker.start(
-        container.name, container.alias, container.run_argv(docker.networks[-1], docker.labels)
-    )
+from floe_testing.tools.docker import SESSION_TIMEOUT, ContainerSession, ContainerSpec
 
 
 def run_to_completion(
-    docker: ContainerSession, container: ContainerRun, *, timeout: float, say: Callable[[str], None]
+    docker: ContainerSession,
+    container: ContainerSpec,
+    *,
+    timeout: float,
+    say: Callable[[str], None],
 ) -> tuple[list[str], int]:
     """Start ``container``, relay its log live (frames hidden), return all lines and its exit
     code; past ``timeout`` it is killed and that is an infrastructure failure."""
-    start(docker, container)
+    docker.start(container)
     follow = docker.follow_logs(container.name)
     expired = threading.Event()
 

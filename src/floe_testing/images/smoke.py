@@ -35,12 +35,12 @@ from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import EXIT_INFRASTRUCTURE, InfrastructureError
 from floe_testing.core.polling import tcp_open, wait_for
 from floe_testing.deploy.chart.engine import chart_dir, render
-from floe_testing.images.containers import run_to_completion, start
-from floe_testing.images.pods import ContainerRun, Manifest, tmpfs_options, translate
+from floe_testing.images.containers import run_to_completion
+from floe_testing.images.pods import Manifest, tmpfs_options, translate
 from floe_testing.jobs import results
 from floe_testing.jobs.manifest import JobSpec, job_manifest
 from floe_testing.protocol import frames
-from floe_testing.tools.docker import ContainerEngine, ContainerSession
+from floe_testing.tools.docker import BindMount, ContainerEngine, ContainerSession, ContainerSpec
 
 VALUES = "values-test.yaml"
 DATABASE = ("StatefulSet", "postgresql")
@@ -55,16 +55,19 @@ LABEL = "org.floe-test.smoke"
 
 
 def smoke(
-    root: Path, runner: str, platform: str, postgresql: str, say: Callable[[str], None]
+    engine: ContainerEngine,
+    root: Path,
+    runner: str,
+    platform: str,
+    postgresql: str,
+    say: Callable[[str], None],
 ) -> int:
     """Platform up, suite in the runner container, everything removed; the suite's verdict."""
     project = load_project(root / "pyproject.toml")
     tier = project.config.first_platform_tier()
     profile = str(tier.profile)
     run_id = secrets.token_hex(4)
-    docker = ContainerSession(
-        ContainerEngine.local_docker(), labels={LABEL: run_id}, prefix=f"floe-smoke-{run_id}"
-    )
+    docker = ContainerSession(engine, labels={LABEL: run_id}, prefix=f"floe-smoke-{run_id}")
     out = root / "test-results" / "images-smoke"
     shutil.rmtree(out, ignore_errors=True)
     (out / "logs").mkdir(parents=True)
@@ -133,7 +136,7 @@ def platform_up(
             files=files,
             volume_prefix=docker.prefix,
         )
-        run.args += ["--env-file", str(_secret_env_file(container, keys, work / f"{name}.env"))]
+        run.env_files.append(_secret_env_file(container, keys, work / f"{name}.env"))
         _start(docker, run, container, say)
 
 
@@ -141,7 +144,7 @@ def _stored_runs(docker: ContainerSession) -> int:
     """The runs the platform recorded in PostgreSQL: the suite's, if Dagster really used it."""
     query = "SELECT count(*) FROM runs"
     name = docker.name(DATABASE[1])
-    return int(docker.run("exec", name, "sh", "-c", f'psql -tA -U "$POSTGRES_USER" -c "{query}"'))
+    return int(docker.exec(name, "sh", "-c", f'psql -tA -U "$POSTGRES_USER" -c "{query}"'))
 
 
 def _secret_env_file(container: Manifest, keys: dict[str, dict[str, str]], path: Path) -> Path:
@@ -181,12 +184,12 @@ def _configmap_files(configmap: Manifest | None, work: Path) -> dict[str, Path]:
 
 
 def _start(
-    docker: ContainerSession, run: ContainerRun, container: Manifest, say: Callable[[str], None]
+    docker: ContainerSession, run: ContainerSpec, container: Manifest, say: Callable[[str], None]
 ) -> None:
     """Start a platform container and wait for its readiness probe, failing fast on exit."""
     for volume in run.volumes:
         docker.volume(volume.removeprefix(docker.prefix + "-"), tmpfs_options(10001, 10001))
-    start(docker, run)
+    docker.start(run)
     ip = docker.ip(run.name)
     ready = _probe(container, ip, docker, run.name)
 
@@ -213,7 +216,7 @@ def _probe(container: Manifest, ip: str, docker: ContainerSession, name: str) ->
     probe = container.get("readinessProbe") or {}
     if "exec" in probe:
         command = [str(part) for part in probe["exec"]["command"]]
-        return lambda: docker.succeeds("exec", name, *command)
+        return lambda: docker.exec_succeeds(name, *command)
     ports = {p["name"]: p["containerPort"] for p in container.get("ports") or []}
     if "httpGet" in probe:
         port = ports.get(probe["httpGet"]["port"], probe["httpGet"]["port"])
@@ -235,7 +238,7 @@ def run_runner(
     timeout: float,
     say: Callable[[str], None],
     command: list[str] | None = None,
-    extra_args: list[str] | None = None,
+    extra_mounts: list[BindMount] | None = None,
 ) -> frames.ShardResult:
     """The runner container with the Job's pod settings; its shard result from the log."""
     container = pod["containers"][0]
@@ -253,11 +256,8 @@ def run_runner(
     termination = work / "termination-log"
     termination.write_text("")
     termination.chmod(0o666)
-    run.args += [
-        "--mount",
-        f"type=bind,source={termination},destination={container['terminationMessagePath']}",
-    ]
-    run.args += extra_args or []
+    run.mounts.append(BindMount(termination, container["terminationMessagePath"]))
+    run.mounts += extra_mounts or []
     run.command = command or []
     lines, code = run_to_completion(docker, run, timeout=timeout, say=say)
     return results.decode_shard(0, lines, {"message": termination.read_text(), "exitCode": code})

@@ -15,7 +15,7 @@ import tarfile
 from pathlib import Path
 from typing import IO
 
-from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.core.errors import UsageError
 from floe_testing.k8slocal.layout import Layout
 from floe_testing.tools.command import Result, Tool, which
 from floe_testing.tools.docker import ContainerEngine
@@ -104,17 +104,5 @@ def load_from_docker(layout: Layout, docker: ContainerEngine, ref: str) -> str:
             f"no image {ref} in Docker",
             "build it first (`scripts/images build`; `docker images` lists what there is)",
         )
-    save = docker.save_stream(ref)
-    try:
-        ctr(layout, "images", "import", "-", stdin=save.stdout)
-    finally:
-        if save.stdout:
-            save.stdout.close()
-        save.wait()
-    if save.returncode != 0:
-        raise InfrastructureError(
-            f"docker save {ref} exited with {save.returncode}",
-            f"run `docker save {ref} > /dev/null` by hand to see why",
-            cause="docker-failed",
-        )
+    docker.save_into(ref, lambda archive: ctr(layout, "images", "import", "-", stdin=archive))
     return normalize(ref)

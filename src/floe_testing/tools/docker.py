@@ -1,11 +1,12 @@
 """The container engine (docker or podman) behind one interface: the only module that runs
 either CLI.
 
-``ContainerEngine``: info, build, import, save, tag, push of images. ``ContainerSession``: the
-containers, networks and volumes one run creates (the images smoke), each labelled, named
-with the run's prefix and removed by ``remove_all``. Both CLIs accept the same arguments for
-what we use; where they differ (``info`` output, the containerd image store, how kind reaches
-them) it is decided here.
+``ContainerEngine``: info, build, import, save, tag, push and removal of images.
+``ContainerSession``: the containers, networks and volumes one run creates (the images smoke),
+each labelled, named with the run's prefix and removed by ``remove_all``; a container is
+described by a ``ContainerSpec`` (user, security, limits, env, mounts) and only turned into
+``run`` flags here. Both CLIs accept the same arguments for what we use; where they differ
+(``info`` output, the containerd image store, how kind reaches them) it is decided here.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.tools.command import Tool, which
@@ -36,6 +39,8 @@ START_HINT = {
     "podman": "start the Podman machine: `podman machine start` (macOS/Windows), or check "
     "`podman info` on Linux",
 }
+# the machine's own engine (scripts/images, scripts/k8s-local load) is started by the script
+LOCAL_START_HINT = "run: scripts/images engine"
 VERSION_TIMEOUT = 5.0
 INFO_TIMEOUT = 15.0
 BUILD_TIMEOUT = 1800.0
@@ -96,13 +101,16 @@ class ContainerEngine:
         found = cls.find("docker", docker_client=client)
         if found is None:
             raise UsageError("no docker client on PATH", "run: scripts/images engine")
-        found.server_version()
+        found.server_version(start_hint=LOCAL_START_HINT)
         return found
 
-    def server_version(self, timeout: float = VERSION_TIMEOUT) -> str:
-        """The daemon's version; raises UsageError when it is stopped, InfrastructureError
-        when it answers but is broken. ``docker version`` fails in milliseconds without a
-        daemon, unlike ``docker info``."""
+    def server_version(
+        self, timeout: float = VERSION_TIMEOUT, start_hint: str | None = None
+    ) -> str:
+        """The daemon's version; raises UsageError when it is stopped (next step:
+        ``start_hint``, else how to start it by hand), InfrastructureError when it answers but
+        is broken. ``docker version`` fails in milliseconds without a daemon, unlike
+        ``docker info``."""
         fmt = "{{.Server.Version}}"
         result = self.tool.run(
             ["version", "--format", fmt], timeout=timeout, check=False, what=f"{self.name} version"
@@ -128,7 +136,8 @@ class ContainerEngine:
         )
         if any(marker in lowered for marker in stopped):
             raise UsageError(
-                f"the {self.name} daemon is not running: {_first_line(text)}", START_HINT[self.name]
+                f"the {self.name} daemon is not running: {_first_line(text)}",
+                start_hint or START_HINT[self.name],
             )
         raise InfrastructureError(
             f"the {self.name} daemon answered but is not healthy (exit {result.returncode}): "
@@ -236,16 +245,148 @@ class ContainerEngine:
             args += ["--platform", platform_name]
         self.tool.run([*args, ref], timeout=SAVE_TIMEOUT, what=f"saving {ref}")
 
-    def save_stream(self, ref: str) -> subprocess.Popen[bytes]:
-        """``save`` to a pipe (e.g. into ``ctr images import -``); the caller waits for it."""
-        return self.tool.stream(["save", ref], merge_stderr=False)
-
     def push(self, ref: str) -> None:
         extra = ["--tls-verify=false"] if self.name == "podman" else []
         self.tool.run(["push", *extra, ref], timeout=SAVE_TIMEOUT, what=f"pushing {ref}")
 
     def tag(self, source: str, target: str) -> None:
         self.tool.run(["tag", source, target], timeout=30)
+
+    def save_into(self, ref: str, consume: Callable[[IO[bytes]], object]) -> None:
+        """``save`` streamed into ``consume`` (``ctr images import -``, a byte counter), never
+        written to disk; raises when ``save`` itself failed."""
+        save = self.tool.stream(["save", ref], merge_stderr=False)
+        try:
+            assert save.stdout is not None
+            consume(save.stdout)
+        finally:
+            if save.stdout:
+                save.stdout.close()
+            save.wait()
+        if save.returncode != 0:
+            raise InfrastructureError(
+                f"{self.name} save {ref} exited with {save.returncode}",
+                f"run `{self.name} save {ref} > /dev/null` by hand to see why",
+                cause=f"{self.name}-failed",
+            )
+
+    def kind_loads_from_store(self, info: EngineInfo) -> bool:
+        """Whether ``kind load docker-image`` can take images straight from the engine: only
+        docker's classic image store; its containerd store and podman need an archive."""
+        return self.name == "docker" and not info.containerd_store
+
+    def archive_platform(self, info: EngineInfo) -> str | None:
+        """The platform an archive for a node must be saved for (docker's ``save`` may write a
+        whole OCI index; podman's is single-platform already)."""
+        return info.platform if self.name == "docker" else None
+
+    def image_size(self, ref: str) -> int:
+        """The image's uncompressed size in bytes."""
+        fmt = "{{.Size}}"
+        return int(self.tool.run(["image", "inspect", "--format", fmt, ref], timeout=60).stdout)
+
+    def remove_image(self, ref: str, force: bool = False) -> None:
+        """Remove ``ref`` if present (an absent image is not an error)."""
+        args = ["image", "rm", *(["--force"] if force else []), ref]
+        self.tool.run(args, timeout=120, check=False)
+
+    def prune_build_cache(self) -> None:
+        """Empty the builder's cache: the next build starts cold."""
+        self.tool.run(["builder", "prune", "--all", "--force"], timeout=SAVE_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class Tmpfs:
+    """A tmpfs at ``path`` (an emptyDir), with mount ``options`` (owner, mode, size)."""
+
+    path: str
+    options: str
+
+
+@dataclass(frozen=True)
+class BindMount:
+    """A host file or directory at ``destination``."""
+
+    source: Path
+    destination: str
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    """A named volume of the session (a PVC) at ``destination``."""
+
+    volume: str
+    destination: str
+
+
+Mount = Tmpfs | BindMount | VolumeMount
+
+
+@dataclass
+class ContainerSpec:
+    """One container to start: what it runs, as whom, with which limits, env and mounts.
+
+    Engine-neutral on purpose: the pod-spec translation (``floe_testing.images.pods``) fills
+    it in, and only ``run_arguments`` turns it into the engine's ``run`` flags.
+    """
+
+    name: str
+    alias: str  # the DNS name (and hostname) on the session's network
+    image: str
+    command: list[str] = field(default_factory=list)  # empty: the image's default command
+    user: str | None = None
+    read_only: bool = False
+    cap_drop: list[str] = field(default_factory=list)
+    no_new_privileges: bool = False
+    memory_bytes: int | None = None
+    cpus: float | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    env_files: list[Path] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+
+    @property
+    def volumes(self) -> list[str]:
+        """The named volumes it mounts, which the session must create first."""
+        return [m.volume for m in self.mounts if isinstance(m, VolumeMount)]
+
+
+def run_arguments(spec: ContainerSpec, network: str, labels: dict[str, str]) -> list[str]:
+    """``run`` arguments starting ``spec`` detached on ``network``, reachable as its alias."""
+    argv = ["run", "--detach", "--name", spec.name, "--network", network]
+    argv += ["--network-alias", spec.alias, "--hostname", spec.alias]
+    argv += [arg for k, v in sorted(labels.items()) for arg in ("--label", f"{k}={v}")]
+    if spec.user is not None:
+        argv += ["--user", spec.user]
+    if spec.read_only:
+        argv.append("--read-only")
+    for cap in spec.cap_drop:
+        argv += ["--cap-drop", cap]
+    if spec.no_new_privileges:
+        argv += ["--security-opt", "no-new-privileges"]
+    if spec.memory_bytes is not None:
+        argv += ["--memory", str(spec.memory_bytes)]
+    if spec.cpus is not None:
+        argv += ["--cpus", str(spec.cpus)]
+    for key, value in spec.env.items():
+        argv += ["--env", f"{key}={value}"]
+    for mount in spec.mounts:
+        argv += _mount_arguments(mount)
+    for env_file in spec.env_files:
+        argv += ["--env-file", str(env_file)]
+    return [*argv, spec.image, *spec.command]
+
+
+def _mount_arguments(mount: Mount) -> list[str]:
+    if isinstance(mount, Tmpfs):
+        return ["--tmpfs", f"{mount.path}:{mount.options}"]
+    if isinstance(mount, BindMount):
+        readonly = ",readonly" if mount.readonly else ""
+        return [
+            "--mount",
+            f"type=bind,source={mount.source},destination={mount.destination}{readonly}",
+        ]
+    return ["--mount", f"type=volume,source={mount.volume},destination={mount.destination}"]
 
 
 @dataclass
@@ -263,13 +404,17 @@ class ContainerSession:
     def tool(self) -> Tool:
         return self.engine.tool
 
-    def run(self, *args: str, timeout: float = SESSION_TIMEOUT, check: bool = True) -> str:
+    def _run(self, *args: str, timeout: float = SESSION_TIMEOUT, check: bool = True) -> str:
         return self.tool.run(list(args), timeout=timeout, check=check).stdout.strip()
 
-    def succeeds(self, *args: str, timeout: float = 10.0) -> bool:
-        """Whether the docker command exits 0 (its output is not kept: a probe's may hold
-        nothing worth showing, and a failure is retried by the caller)."""
-        return self.tool.run(list(args), timeout=timeout, check=False).ok
+    def exec(self, name: str, *command: str) -> str:
+        """``command`` inside the running container ``name``; its output (raises on failure)."""
+        return self._run("exec", name, *command)
+
+    def exec_succeeds(self, name: str, *command: str, timeout: float = 10.0) -> bool:
+        """Whether ``command`` inside ``name`` exits 0 (its output is not kept: a probe's may
+        hold nothing worth showing, and a failure is retried by the caller)."""
+        return self.tool.run(["exec", name, *command], timeout=timeout, check=False).ok
 
     def name(self, what: str) -> str:
         return f"{self.prefix}-{what}"
@@ -279,7 +424,7 @@ class ContainerSession:
 
     def network(self) -> str:
         name = self.name("net")
-        self.run("network", "create", *self._label_args(), name)
+        self._run("network", "create", *self._label_args(), name)
         self.networks.append(name)
         return name
 
@@ -288,7 +433,7 @@ class ContainerSession:
         name = self.name(what)
         if name in self.volumes:
             return name
-        self.run(
+        self._run(
             "volume",
             "create",
             *self._label_args(),
@@ -305,11 +450,11 @@ class ContainerSession:
         self.volumes.append(name)
         return name
 
-    def start(self, name: str, alias: str, run_args: list[str]) -> None:
-        """``run`` a container (``run_args`` from ``run``'s options on), remembered for
-        removal under ``alias``."""
-        self.containers[name] = alias
-        self.run(*run_args, timeout=SESSION_TIMEOUT)
+    def start(self, spec: ContainerSpec) -> None:
+        """Start ``spec`` on the session's newest network, with the session's labels; it is
+        remembered for removal (and its log saved under its alias)."""
+        self.containers[spec.name] = spec.alias
+        self._run(*run_arguments(spec, self.networks[-1], self.labels))
 
     def follow_logs(self, name: str) -> subprocess.Popen[bytes]:
         """The container's log as it comes (stdout and stderr together)."""
@@ -320,13 +465,13 @@ class ContainerSession:
 
     def ip(self, name: str) -> str:
         fmt = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}"
-        return self.run("container", "inspect", "--format", fmt, name)
+        return self._run("container", "inspect", "--format", fmt, name)
 
     def running(self, name: str) -> bool:
-        return self.run("container", "inspect", "--format", "{{.State.Running}}", name) == "true"
+        return self._run("container", "inspect", "--format", "{{.State.Running}}", name) == "true"
 
     def exit_code(self, name: str) -> int:
-        return int(self.run("wait", name, timeout=SESSION_TIMEOUT))
+        return int(self._run("wait", name, timeout=SESSION_TIMEOUT))
 
     def logs_tail(self, name: str, lines: int = 20) -> str:
         result = self.tool.run(

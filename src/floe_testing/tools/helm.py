@@ -177,12 +177,18 @@ def merge_values(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[s
 # --- the chart through helm-python-sdk (offline: no cluster, no helm binary) ------------------
 
 
-class ChartValuesError(ValueError):
+class ChartValuesError(UsageError):
     """Helm rejected values (YAML, ``--set`` syntax or the chart's schema)."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "fix the values named above")
 
-class ChartRenderError(ValueError):
+
+class ChartRenderError(UsageError):
     """A template failed to render."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "check the values named above")
 
 
 @cache
@@ -261,11 +267,16 @@ def lint_chart(
     """``helm lint``'s report (messages with severity, path, error)."""
     import helm_python
 
-    return dict(
-        helm_python.lint(
+    try:
+        report = helm_python.lint(
             str(chart), dict(values), strict=strict, namespace=namespace, kube_version=kube_version
         )
-    )
+    except helm_python.HelmError as exc:
+        raise UsageError(
+            f"helm lint of {chart} could not run: {exc}",
+            "check the chart's path and --kube-version",
+        ) from None
+    return dict(report)
 
 
 def engine_name() -> str | None:

@@ -99,3 +99,9 @@ def test_namespace_is_labelled_for_pod_security() -> None:
     assert {labels[f"pod-security.kubernetes.io/{m}"] for m in ("enforce", "audit", "warn")} == {
         "baseline"
     }
+
+
+def test_a_tier_without_a_profile_has_nothing_to_install() -> None:
+    with pytest.raises(UsageError) as caught:
+        Release.for_plan(_plan("unit"))
+    assert caught.value.hint == "pick a profile with --profile"

@@ -1,4 +1,5 @@
-"""The pod spec -> docker run translation keeps the chart's and the Job's settings."""
+"""The pod spec -> container translation keeps the chart's and the Job's settings (as the
+engine's ``run`` flags: ``tools.docker.run_arguments``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from floe_testing.config.load import load_project
 from floe_testing.deploy.chart.engine import render
 from floe_testing.images import pods
 from floe_testing.jobs.manifest import JobSpec, job_manifest
+from floe_testing.tools.docker import ContainerSpec, run_arguments
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 def _pair(args: list[str], flag: str) -> list[str]:
     return [args[i + 1] for i, arg in enumerate(args) if arg == flag]
+
+
+def _args(spec: ContainerSpec) -> list[str]:
+    return run_arguments(spec, "net", {"l": "1"})
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +46,7 @@ def test_platform_pod_keeps_security_volumes_and_limits(
         files=files,
         volume_prefix="p",
     )
-    args = run.args
+    args = _args(run)
     assert _pair(args, "--user") == ["10001:10001"]
     assert "--read-only" in args
     assert _pair(args, "--cap-drop") == ["ALL"]
@@ -57,9 +63,8 @@ def test_platform_pod_keeps_security_volumes_and_limits(
     assert run.volumes == ["p-dagster-user-code-duckdb"]  # the PVC, for the caller to create
     assert not any(e.startswith("DAGSTER_PG_") for e in _pair(args, "--env"))  # Secret refs
     assert run.command[:3] == ["dagster", "api", "grpc"]
-    argv = run.run_argv("net", {"l": "1"})
-    assert argv[argv.index("--network-alias") + 1] == "dagster-user-code"
-    assert argv[-len(run.command) - 1] == "floe-platform:x"
+    assert args[args.index("--network-alias") + 1] == "dagster-user-code"
+    assert args[-len(run.command) - 1] == "floe-platform:x"
 
 
 def test_job_pod_runs_the_image_default_command_with_overridden_env() -> None:
@@ -76,13 +81,14 @@ def test_job_pod_runs_the_image_default_command_with_overridden_env() -> None:
         default_command=True,
         env={"DAGSTER_HOST": "dagster-webserver", "EXTRA": "1"},
     )
-    env = _pair(run.args, "--env")
+    args = _args(run)
+    env = _pair(args, "--env")
     assert "DAGSTER_HOST=dagster-webserver" in env
     assert not any(e.startswith("DAGSTER_HOST=") and "svc.cluster.local" in e for e in env)
     assert "EXTRA=1" in env
     assert run.command == []
-    assert _pair(run.args, "--user") == ["10001:10001"]
-    tmpfs = dict(entry.split(":", 1) for entry in _pair(run.args, "--tmpfs"))
+    assert _pair(args, "--user") == ["10001:10001"]
+    tmpfs = dict(entry.split(":", 1) for entry in _pair(args, "--tmpfs"))
     assert set(tmpfs) == {"/tmp", "/results"}
     assert f"size={2**30}" in tmpfs["/tmp"]  # the emptyDir's sizeLimit
 

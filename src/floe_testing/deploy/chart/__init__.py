@@ -1,5 +1,6 @@
-"""The floe-platform Helm chart: a thin adapter around helm-python-sdk (render, lint) and the
-checks that keep it honest (service contract, restricted pods, NetworkPolicies, sizing).
+"""The floe-platform Helm chart: compose values, render and lint it (Helm itself runs only in
+``floe_testing.tools.helm``), and the checks that keep it honest (service contract, restricted
+pods, schemas, sizing).
 
 Example::
 

@@ -148,7 +148,9 @@ def read_values_file(path: Path) -> dict[str, Any]:
     try:
         return values_from_yaml(path.read_text(encoding="utf-8"))
     except ChartValuesError as exc:
-        raise UsageError(f"{path} is not a valid values file: {exc}", "fix its YAML") from None
+        raise UsageError(
+            f"{path} is not a valid values file: {exc.message}", "fix its YAML"
+        ) from None
 
 
 def parse_set(expression: str) -> dict[str, Any]:
@@ -156,7 +158,9 @@ def parse_set(expression: str) -> dict[str, Any]:
     try:
         return parse_set_string(expression)
     except ChartValuesError as exc:
-        raise UsageError(f"bad --set {expression!r}: {exc}", "use --set key=value") from None
+        raise UsageError(
+            f"bad --set {expression!r}: {exc.message}", "use --set key=value"
+        ) from None
 
 
 def resolve_values_file(path: Path, chart: Path) -> Path:
@@ -169,11 +173,41 @@ def resolve_values_file(path: Path, chart: Path) -> Path:
     raise UsageError(f"values file {path} does not exist", f"pass a path, or one of: {known}")
 
 
+def _profile_schema(chart: Path | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The profiles the chart accepts (``profile``'s enum in values.schema.json) and its
+    shorthands: boolean values named after a profile (the seed's ``minimal: true``), each of
+    which selects its profile and wins over ``profile``."""
+    schema = json.loads(((chart or chart_dir()) / "values.schema.json").read_text("utf-8"))
+    properties: dict[str, Any] = schema["properties"]
+    known = tuple(properties["profile"]["enum"])
+    shorthands = tuple(
+        name
+        for name, spec in properties.items()
+        if name in known and isinstance(spec, dict) and spec.get("type") == "boolean"
+    )
+    return known, shorthands
+
+
 def chart_profiles(chart: Path | None = None) -> tuple[str, ...]:
     """The profiles the chart accepts (its values.schema.json; a unit test keeps them equal to
     the project's configured profiles)."""
-    schema = json.loads(((chart or chart_dir()) / "values.schema.json").read_text("utf-8"))
-    return tuple(schema["properties"]["profile"]["enum"])
+    return _profile_schema(chart)[0]
+
+
+def profile_values(profile: str, chart: Path | None = None) -> dict[str, Any]:
+    """The values that select ``profile``: ``profile`` itself, and each of the chart's
+    shorthands set to whether it names ``profile`` (a shorthand wins over ``profile``)."""
+    known, shorthands = _profile_schema(chart)
+    if profile not in known:
+        raise UsageError(f"unknown profile {profile!r}", f"use one of: {', '.join(known)}")
+    return {"profile": profile, **{name: name == profile for name in shorthands}}
+
+
+def effective_profile(values: Mapping[str, Any], chart: Path | None = None) -> str:
+    """The profile ``values`` (chart defaults included) deploy: a shorthand that is on, else
+    ``profile`` (as the chart's ``floe.profile`` helper decides)."""
+    _, shorthands = _profile_schema(chart)
+    return next((name for name in shorthands if values.get(name)), str(values.get("profile")))
 
 
 def compose_values(
@@ -191,25 +225,18 @@ def compose_values(
     if expressions:  # one parse, as Helm parses every --set into the same map (list indexes)
         values = merge_values(values, parse_set(",".join(expressions)))
     if profile is not None:
-        known = chart_profiles(chart)
-        if profile not in known:
-            raise UsageError(f"unknown profile {profile!r}", f"use one of: {', '.join(known)}")
-        # ``minimal`` is the chart's own switch (the seed's ``--set minimal=true``)
-        values = merge_values(values, {"profile": profile, "minimal": profile == "minimal"})
+        values = merge_values(values, profile_values(profile, chart))
     return values
 
 
-def _values_error(exc: Exception, chart: Path) -> UsageError:
-    detail = (
-        str(exc)
-        .replace(
-            "values don't meet the specifications of the schema(s) in the following chart(s):\n", ""
-        )
-        .strip()
-    )
+def _values_error(exc: ChartValuesError, chart: Path) -> UsageError:
+    detail = exc.message.replace(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n", ""
+    ).strip()
     return UsageError(
         f"values rejected by {chart / 'values.schema.json'}:\n{detail}",
-        "fix the value at the path shown (profile is minimal or full; see the chart README)",
+        f"fix the value at the path shown (profile is one of: {', '.join(chart_profiles(chart))};"
+        " see the chart README)",
     )
 
 
@@ -244,12 +271,11 @@ def render(
         raise _values_error(exc, chart) from None
     except ChartRenderError as exc:
         raise UsageError(
-            f"the chart failed to render: {exc}", "check the values named above"
+            f"the chart failed to render: {exc.message}", "check the values named above"
         ) from None
     manifests, notes = parse_manifests(documents)
-    merged = with_chart_defaults(chart, values)
     return Rendered(
-        profile="minimal" if merged.get("minimal") else str(merged.get("profile")),
+        profile=effective_profile(with_chart_defaults(chart, values), chart),
         namespace=namespace,
         manifests=manifests,
         notes=notes,

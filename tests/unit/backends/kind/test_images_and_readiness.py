@@ -13,7 +13,8 @@ import pytest
 from floe_testing.core.errors import InfrastructureError
 from floe_testing.deploy.readiness import Snapshot, wait_platform_ready
 from floe_testing.images import build as images
-from floe_testing.tools.docker import EngineInfo
+from floe_testing.tools.command import Tool
+from floe_testing.tools.docker import ContainerEngine, EngineInfo
 
 
 def _git(root: Path, *args: str) -> None:
@@ -56,13 +57,16 @@ def test_content_tag_without_git(tmp_path: Path) -> None:
     assert images.content_tag(tmp_path, ["src"]) != first
 
 
-@dataclass
-class FakeEngine:
-    name: str = "docker"
-    present: set[str] = field(default_factory=set)
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
+class FakeEngine(ContainerEngine):
+    """The adapter with its image calls recorded instead of run; what depends only on which
+    engine it is (docker or podman) is the adapter's own."""
+
+    def __init__(self, name: str = "docker", ids: dict[str, str] | None = None) -> None:
+        super().__init__(Tool(name, f"/nonexistent/{name}"))
+        self.present: set[str] = set()
+        self.calls: list[tuple[Any, ...]] = []
+        self.labels: dict[str, dict[str, str]] = {}
+        self.ids: dict[str, str] = dict(ids or {})
 
     def image_exists(self, ref: str) -> bool:
         return ref in self.present
@@ -73,7 +77,7 @@ class FakeEngine:
     def image_id(self, ref: str) -> str | None:
         return self.ids.get(ref)
 
-    def build(self, **kwargs: Any) -> None:
+    def build(self, **kwargs: Any) -> None:  # type: ignore[override]
         self.calls.append(("build", kwargs["tag"], kwargs.get("build_args")))
         self.present.add(kwargs["tag"])
         self.labels[kwargs["tag"]] = kwargs["labels"]
@@ -101,13 +105,13 @@ class FakeKind:
 def test_build_skips_images_whose_tag_exists(repo: Path) -> None:
     spec = images.ImageSpec("floe-x", "Dockerfile", ("src",), "x")
     engine = FakeEngine()
-    first = images.build_images(engine, repo, [spec])  # type: ignore[arg-type]
-    second = images.build_images(engine, repo, [spec])  # type: ignore[arg-type]
+    first = images.build_images(engine, repo, [spec])
+    second = images.build_images(engine, repo, [spec])
     assert first[0].built
     assert not second[0].built
     assert first[0].ref == second[0].ref
     assert [c[0] for c in engine.calls] == ["build"]
-    pushed = images.build_images(engine, repo, [spec], registry="localhost:5001")  # type: ignore[arg-type]
+    pushed = images.build_images(engine, repo, [spec], registry="localhost:5001")
     assert pushed[0].ref.startswith("localhost:5001/floe-x:git-")
 
 
@@ -116,12 +120,12 @@ def test_build_from_local_bases_rebuilds_when_a_base_image_changes(repo: Path) -
     engine = FakeEngine(ids={"local/python:1": "sha256:a", "local/uv:1": "sha256:u"})
     args = {"PYTHON_IMAGE": "local/python:1", "UV_IMAGE": "local/uv:1"}
     build = images.build_images
-    assert build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
-    assert not build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
+    assert build(engine, repo, [spec], build_args=args)[0].built
+    assert not build(engine, repo, [spec], build_args=args)[0].built
     assert engine.calls[0][2] == args  # the bases reach the Dockerfile as build args
     engine.ids["local/python:1"] = "sha256:b"  # the base was rebuilt (e.g. a new CA bundle)
-    assert build(engine, repo, [spec], build_args=args)[0].built  # type: ignore[arg-type]
-    assert build(engine, repo, [spec])[0].built  # type: ignore[arg-type]  # upstream bases
+    assert build(engine, repo, [spec], build_args=args)[0].built
+    assert build(engine, repo, [spec])[0].built  # upstream bases
 
 
 @pytest.mark.parametrize(
@@ -138,10 +142,14 @@ def test_load_paths(
 ) -> None:
     engine, kind = FakeEngine(name=engine_name), FakeKind()
     info = EngineInfo(8 * 1024**3, 4, "aarch64", containerd)
-    images.load_images(engine, info, kind, "floe-dev", ["a:1"], registry)  # type: ignore[arg-type]
+    done = images.load_images(engine, info, kind, "floe-dev", ["a:1"], registry)  # type: ignore[arg-type]
     assert kind.calls == expected
     if containerd:
         assert engine.calls == [("save", "a:1", "linux/arm64")]
+        assert done == "docker save --platform linux/arm64 | kind load image-archive"
+    if engine_name == "podman":  # podman's save is single-platform already
+        assert engine.calls == [("save", "a:1", None)]
+        assert done == "podman save | kind load image-archive"
     if registry:
         assert engine.calls == [("push", "a:1")]
 

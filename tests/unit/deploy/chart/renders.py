@@ -11,9 +11,15 @@ from floe_testing.deploy.chart import Rendered, render
 
 ROOT = Path(__file__).resolve().parents[4]
 CHART = ROOT / "charts" / "floe-platform"
-PROFILES = ("minimal", "full")
 VALUES_FILES = ("values.yaml", "values-test.yaml", "values-staging.yaml")
 NAMESPACE = "floe-ci-1"
+
+
+def project_config() -> FloeTestConfig:
+    return load_project(ROOT / "pyproject.toml").config
+
+
+PROFILES = tuple(project_config().profiles)  # [tool.floe-test.profiles], in declared order
 
 
 @cache
@@ -21,7 +27,3 @@ def rendered(profile: str, values_file: str = "values-test.yaml", *sets: str) ->
     """values.yaml is the chart's default, so it is passed as no file at all."""
     files = [] if values_file == "values.yaml" else [CHART / values_file]
     return render(profile, files, list(sets), namespace=NAMESPACE, chart=CHART)
-
-
-def project_config() -> FloeTestConfig:
-    return load_project(ROOT / "pyproject.toml").config
