@@ -13,7 +13,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from floe_testing.report import trends
+from floe_testing.report import measurements, trends
 
 MIB = 1024 * 1024
 _CSS = """
@@ -29,7 +29,7 @@ th { background: #f3f4f6; } .bad { color: #b91c1c; font-weight: 600; }
 
 def _figure(fig: Any, div_id: str) -> str:
     fig.update_layout(
-        height=340, margin={"l": 60, "r": 20, "t": 40, "b": 60}, template="plotly_white"
+        height=380, margin={"l": 60, "r": 60, "t": 40, "b": 110}, template="plotly_white"
     )
     return str(
         fig.to_html(
@@ -86,9 +86,22 @@ def _runs_section(runs: list[dict[str, Any]]) -> str:
     return f"<h2>Runs</h2><p>{len(runs)} runs</p>{_figure(fig, 'pass-rate')}{table}"
 
 
-def _durations_section(runs: list[dict[str, Any]]) -> str:
+_LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}
+
+
+def _durations_section(runs: list[dict[str, Any]], soak_ids: set[str]) -> str:
+    """Ordinary runs only: a soak's duration is its chosen length, not a speed, and would
+    dwarf every other bar."""
     import plotly.graph_objects as go
 
+    soaks = [r for r in runs if str(r.get("run_id")) in soak_ids]
+    runs = [r for r in runs if str(r.get("run_id")) not in soak_ids]
+    note = (
+        f"<p class=note>{len(soaks)} soak run(s) left out: their length is the --soak "
+        "duration they were given (see the soak curves below)</p>"
+        if soaks
+        else ""
+    )
     labels = [trends.label(r) for r in runs]
     fig = go.Figure()
     for phase in trends.phase_names(runs):
@@ -102,8 +115,8 @@ def _durations_section(runs: list[dict[str, Any]]) -> str:
             mode="lines+markers",
         )
     )
-    fig.update_layout(barmode="stack", title="Duration per phase (s)")
-    return f"<h2>Suite and phase durations</h2>{_figure(fig, 'phases')}"
+    fig.update_layout(barmode="stack", title="Duration per phase (s)", legend=_LEGEND_BELOW)
+    return f"<h2>Suite and phase durations</h2>{note}{_figure(fig, 'phases')}"
 
 
 def _slowest_section(records: list[dict[str, Any]], runs: list[dict[str, Any]]) -> str:
@@ -174,9 +187,10 @@ def _soak_section(records: list[dict[str, Any]]) -> str:
             )  # fmt: skip
         fig.update_layout(
             title=f"Soak {run_id}: memory per service and latency by iteration",
-            xaxis={"title": "iteration"},
+            xaxis={"title": "iteration", "dtick": 1, "tickformat": "d"},
             yaxis={"title": "MiB"},
-            yaxis2={"title": "ms", "overlaying": "y", "side": "right"},
+            yaxis2={"title": "GraphQL p95 (ms)", "overlaying": "y", "side": "right"},
+            legend=_LEGEND_BELOW,
         )
         parts.append(_figure(fig, f"soak-{n}"))
     drift = [d for r in trends.runs_of(records) for d in (r.get("drift") or [])]
@@ -194,19 +208,35 @@ def _perf_section(runs: list[dict[str, Any]]) -> str:
     parts = ["<h2>Performance against baseline</h2>"]
     labels = [trends.label(r) for r in runs]
     for n, name in enumerate(names):
+        title, unit, scale = measurements.label(name)
         fig = go.Figure()
         fig.add_trace(
             go.Scatter(name="measured", x=labels, mode="lines+markers",
-                       y=[(r.get("metrics") or {}).get(name) for r in runs])
+                       y=[_scaled((r.get("metrics") or {}).get(name), scale) for r in runs])
         )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(name="baseline (median of last green runs)", x=labels,
-                       y=[(r.get("baseline") or {}).get(name) for r in runs],
-                       mode="lines", line={"dash": "dash"})
-        )  # fmt: skip
-        fig.update_layout(title=name)
+        baseline = [_scaled((r.get("baseline") or {}).get(name), scale) for r in runs]
+        if any(v is not None for v in baseline):
+            fig.add_trace(
+                go.Scatter(name="baseline (median of up to 5 earlier green runs)", x=labels,
+                           y=baseline, mode="lines", line={"dash": "dash"})
+            )  # fmt: skip
+        else:
+            parts.append(
+                f"<p class=note>{html.escape(title)}: no baseline drawn yet: a run's baseline "
+                "is the median of up to 5 earlier green runs of the same tier, backend and "
+                "scale, and none of these runs had one before it</p>"
+            )
+        fig.update_layout(
+            title=f"{title} ({unit})" if unit else title,
+            yaxis={"title": unit},
+            legend=_LEGEND_BELOW,
+        )
         parts.append(_figure(fig, f"perf-{n}"))
     return "".join(parts)
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return value * scale if value is not None else None
 
 
 def render(records: list[dict[str, Any]], title: str = "floe-test history") -> str:
@@ -215,7 +245,7 @@ def render(records: list[dict[str, Any]], title: str = "floe-test history") -> s
     runs = trends.runs_of(records)
     sections = [
         _runs_section(runs),
-        _durations_section(runs),
+        _durations_section(runs, set(trends.soaks_of(records))),
         _slowest_section(records, runs),
         _flaky_section(records),
         _soak_section(records),

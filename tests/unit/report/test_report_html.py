@@ -65,3 +65,20 @@ def test_page_has_every_section_and_needs_no_network(tmp_path: Path) -> None:
     assert "<script src" not in page
     assert "cdn.plot.ly" not in page.split("</script>", 1)[1]
     assert page.count("Plotly.newPlot") >= 5
+
+
+def test_each_chart_says_one_thing(tmp_path: Path) -> None:
+    """The soak is left out of the phase durations, soak iterations tick as whole numbers,
+    metrics read in a reader's units, and a missing baseline is said, not drawn."""
+    runs = [_run(1, "passed"), _run(2, "passed"), _run(3, "passed")]
+    for run in runs:
+        run["metrics"] = {"graphql_p95_seconds": 0.04}
+        run["baseline"] = {}
+    soak = {**_run(4, "passed"), "phases": {"run tests": 157.0}}
+    records = [*runs, soak, *(_iteration("r4", n) for n in (1, 2, 3))]
+    page = render(records)
+    assert "1 soak run(s) left out" in page
+    assert '"dtick":1' in page
+    assert "GraphQL p95 (ms)" in page
+    assert "graphql_p95_seconds" not in page.split("<h2>Performance against baseline</h2>")[1]
+    assert "no baseline drawn yet" in page
