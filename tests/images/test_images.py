@@ -164,3 +164,28 @@ def test_engine_command_is_idempotent(engine: ContainerEngine) -> None:
     assert "answers on /var/run/docker.sock" in done.stderr
     assert "starting" not in done.stderr
     assert docker(engine, "info", "--format", "{{.ID}}").strip() == before
+
+
+HOST_ONLY_IMPORTS = [
+    "helm_python",
+    "kubernetes_validate",
+    "plotly",
+    "dagster",
+    "sqlalchemy",
+    "grpc",
+]
+
+
+def test_no_host_only_package_lands_in_the_runner_image(
+    engine: ContainerEngine, built: dict[str, str]
+) -> None:
+    """A pod needs the in-pod runner and what the suites import: the report's plotting, the
+    Helm engine, Dagster and the local backend's SeaweedFS binary stay on the host."""
+    probe = (
+        "import importlib.util, shutil, sys\n"
+        f"found = [m for m in {HOST_ONLY_IMPORTS!r} if importlib.util.find_spec(m)]\n"
+        "found += ['weed'] if shutil.which('weed') else []\n"
+        "print(' '.join(found) or 'none')"
+    )
+    out = docker(engine, "run", "--rm", *HARDENED, built[RUNNER.name], "python", "-c", probe)
+    assert out.strip() == "none", out
