@@ -40,8 +40,11 @@ def scheduled_record(junit_xml: str, status: int, seconds: float) -> dict[str, o
     exit_code, verdict = _verdict(status, any(c.outcome in ("failed", "error") for c in cases))
     pod = os.environ.get("HOSTNAME") or socket.gethostname()
     settings = {k: v for k, v in os.environ.items() if k.startswith("FLOE_STAGING_")}
+    tier = os.environ.get(TIER_ENV)
+    if not tier:
+        raise ValueError(f"{TIER_ENV} is not set (floe-test's Job manifests set it on every pod)")
     context = record.context_of(
-        tier=os.environ[TIER_ENV],
+        tier=tier,
         backend=SCHEDULED_BACKEND,
         profile=os.environ.get("FLOE_TEST_PROFILE"),
         settings=settings,

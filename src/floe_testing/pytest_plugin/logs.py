@@ -19,6 +19,7 @@ LOG_DIR_ENV = "FLOE_TEST_LOG_DIR"
 LOG_LINES_ENV = "FLOE_TEST_LOG_LINES"
 ATTACH_ENV = "FLOE_TEST_ATTACH_LOGS"
 NAMESPACE_ENVS = ("FLOE_TEST_NAMESPACE", "POD_NAMESPACE")
+BACKEND_ENV = "FLOE_TEST_BACKEND"  # the backend running the tests (set by the local backend)
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 DEFAULT_LINES = 50
 _TAIL_BYTES = 256 * 1024
@@ -162,11 +163,22 @@ def source_from_env(environ: Mapping[str, str] | None = None) -> LogSource | Non
     if env.get(LOG_DIR_ENV):
         return LocalLogDir(Path(env[LOG_DIR_ENV]), lines)
     in_cluster = bool(env.get("KUBERNETES_SERVICE_HOST"))
-    if in_cluster or any(env.get(name) for name in NAMESPACE_ENVS):
+    if in_cluster or _runs_in_pods(env.get(BACKEND_ENV)):
         namespace = cluster_namespace(env)
         if namespace:
             return ClusterLogs(namespace, lines)
     return None
+
+
+def _runs_in_pods(backend: str | None) -> bool:
+    """Whether the named backend runs the platform as pods (every configured backend but the
+    single-process ones)."""
+    if not backend:
+        return False
+    # here, not at the top: the plugin loads in every pytest session, the config models are heavy
+    from floe_testing.config import BACKEND_NAMES, SINGLE_PROCESS_BACKENDS
+
+    return backend in BACKEND_NAMES and backend not in SINGLE_PROCESS_BACKENDS
 
 
 def canonical_services(names: Sequence[str]) -> list[str]:

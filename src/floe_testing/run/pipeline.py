@@ -147,18 +147,36 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui, run_phase: RunPhase = _run_
         )
         summary.message = str(error)
     finally:
-        with _signals(lambda signum, _f: late_signals.append(signal.Signals(signum).name)):
-            with timer.phase("collect"):
-                _guarded(ui, "collect", lambda: backend.collect(plan, ui, failed))
-            with timer.phase("teardown"):
-                if plan.keep:
-                    ui.step("--keep: the platform stays up")
-                    instructions = backend.keep_instructions(plan)
-                    if instructions:
-                        ui.console.print(instructions, markup=False)
-                else:
-                    _guarded(ui, "teardown", lambda: backend.teardown(plan, ui))
+        _clean_up(plan, backend, ui, timer, failed, late_signals)
     summary.timings = timer.timings
+    _conclude(summary, plan, ui, late_signals)
+    return summary
+
+
+def _clean_up(
+    plan: RunPlan,
+    backend: Backend,
+    ui: Ui,
+    timer: PhaseTimer,
+    failed: bool,
+    late_signals: list[str],
+) -> None:
+    """Collect, then tear down (or keep); a signal meanwhile lands in ``late_signals``."""
+    with _signals(lambda signum, _f: late_signals.append(signal.Signals(signum).name)):
+        with timer.phase("collect"):
+            _guarded(ui, "collect", lambda: backend.collect(plan, ui, failed))
+        with timer.phase("teardown"):
+            if plan.keep:
+                ui.step("--keep: the platform stays up")
+                instructions = backend.keep_instructions(plan)
+                if instructions:
+                    ui.console.print(instructions, markup=False)
+            else:
+                _guarded(ui, "teardown", lambda: backend.teardown(plan, ui))
+
+
+def _conclude(summary: RunSummary, plan: RunPlan, ui: Ui, late_signals: list[str]) -> None:
+    """The run's last word: the totals, the verdict checks, summary.json and the report."""
     summary.totals = read_totals(plan.junit_path)
     if summary.exit_code in (EXIT_PASSED, EXIT_TESTS_FAILED) and summary.totals is None:
         summary.exit_code = EXIT_INFRASTRUCTURE
@@ -175,7 +193,6 @@ def execute(plan: RunPlan, backend: Backend, ui: Ui, run_phase: RunPhase = _run_
     _print_measurements(ui, plan)
     if summary.message:
         (ui.error if summary.exit_code > EXIT_TESTS_FAILED else ui.info)(summary.message)
-    return summary
 
 
 def _print_measurements(ui: Ui, plan: RunPlan) -> None:

@@ -2,10 +2,10 @@
 
 A test belongs to the tier whose configured path (e.g. ``tests/e2e``) appears in its file path,
 so a copy of a suite elsewhere, or a platform team's suite laid out the same way, is judged by
-the same rules. The gate fails when a test of a gated tier (by default the tiers that gate every
-change, integration and e2e; others such as staging opt in with ``--gate-tier``) has no
-requirement marker, when any test names an ID the requirement list does not have or uses the
-marker wrongly, and when collection itself failed.
+the same rules. The gate fails when a test of a gated tier (by default the tiers configured with
+``traceability = true``; others opt in with ``--gate-tier``) has no requirement marker, when
+any test names an ID the requirement list does not have or uses the marker wrongly, and when
+collection itself failed.
 """
 
 from __future__ import annotations

@@ -197,6 +197,21 @@ def test_cluster_source_needs_a_namespace(monkeypatch: pytest.MonkeyPatch) -> No
     assert source.namespace == "run-7"
 
 
+def test_cluster_source_outside_a_pod_only_for_a_backend_with_pods(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "floe_testing.pytest_plugin.logs.SERVICE_ACCOUNT_NAMESPACE", Path("/nonexistent/ns")
+    )
+    host = {"DAGSTER_HOST": "dagster-webserver.run-7.svc.cluster.local"}
+    source = source_from_env({"FLOE_TEST_BACKEND": "kind", **host})
+    assert isinstance(source, ClusterLogs)
+    assert source.namespace == "run-7"
+    assert source_from_env({"FLOE_TEST_BACKEND": "local", **host}) is None
+    assert source_from_env({"FLOE_TEST_BACKEND": "nonesuch", **host}) is None
+    assert source_from_env({"POD_NAMESPACE": "explicit", **host}) is None
+
+
 def test_namespace_from_explicit_variable_first() -> None:
     env = {
         "POD_NAMESPACE": "explicit",
