@@ -51,6 +51,25 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     node_ip = os.environ.get("FLOE_K8S_LOCAL_NODE_IP") or network.node_ip()
     _prepare_state(layout, net, bins, node_ip, say)
     refs = image_refs(versions)
+    _start_control_plane(layout, bins, net, node_ip, refs, say)
+    _start_node(layout, bins, net, node_ip, refs, say)
+    say(
+        f"cluster ready in {time.monotonic() - started:.1f} s "
+        f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
+    )
+    return layout.admin_kubeconfig
+
+
+def _start_control_plane(
+    layout: Layout,
+    bins: dict[str, Path],
+    net: Network,
+    node_ip: str,
+    refs: dict[str, str],
+    say: Say,
+) -> None:
+    """etcd, containerd (its images imported) and the API server answering, the host's
+    network switched on and guarded, and the RBAC host agents need applied."""
     _start(layout, components.etcd(layout, bins), say)
     _start(layout, components.containerd(layout, refs["pause"]), say)
     _wait_up(layout, components.etcd(layout, bins), 30)
@@ -64,7 +83,19 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     network.install_guard_chains(net)
     components.cni_config(layout, net)
     _wait_up(layout, api, 60)
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.rbac()))
+    _apply(layout, addons.rbac())
+
+
+def _start_node(
+    layout: Layout,
+    bins: dict[str, Path],
+    net: Network,
+    node_ip: str,
+    refs: dict[str, str],
+    say: Say,
+) -> None:
+    """The node's agents and the add-ons on it, until the node is Ready and a pod resolves
+    names; the metrics APIService is registered last."""
     for component in (
         components.controller_manager(layout, bins, net),
         components.scheduler(layout, bins),
@@ -72,19 +103,9 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
         components.kube_proxy(layout, bins, net),
     ):
         _start(layout, component, say)
-    kubectl(
-        layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
-    )
-    pem = {name: (layout.pki / name).read_text() for name in ("ca.crt", "metrics-server.crt")}
-    metrics = addons.metrics_server(
-        refs["metrics-server"],
-        pem["ca.crt"],
-        pem["metrics-server.crt"],
-        (layout.pki / "metrics-server.key").read_text(),
-    )
-    early = [m for m in metrics if m["kind"] != "APIService"]
-    late = [m for m in metrics if m["kind"] == "APIService"]
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(early))
+    _apply(layout, addons.coredns(net, refs["coredns"]))
+    early, late = _metrics_server(layout, refs["metrics-server"])
+    _apply(layout, early)
     _wait_node_ready(layout, say)
     router = components.kube_router(layout, bins)  # it needs the Node object to start
     _start(layout, router, say)
@@ -92,13 +113,29 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     # Registered only now that kube-proxy has long had the Service's rules: a connection the
     # aggregator opened to the bare ClusterIP before them would be answered by whatever
     # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(late))
+    _apply(layout, late)
     _wait_up(layout, router, 30)
-    say(
-        f"cluster ready in {time.monotonic() - started:.1f} s "
-        f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
+
+
+def _apply(layout: Layout, manifests: list[addons.Manifest]) -> None:
+    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(manifests))
+
+
+def _metrics_server(
+    layout: Layout, image: str
+) -> tuple[list[addons.Manifest], list[addons.Manifest]]:
+    """metrics-server's manifests with the cluster's CA and its serving certificate: what
+    can be applied at once, and its APIService."""
+    pem = {name: (layout.pki / name).read_text() for name in ("ca.crt", "metrics-server.crt")}
+    metrics = addons.metrics_server(
+        image,
+        pem["ca.crt"],
+        pem["metrics-server.crt"],
+        (layout.pki / "metrics-server.key").read_text(),
     )
-    return layout.admin_kubeconfig
+    early = [m for m in metrics if m["kind"] != "APIService"]
+    late = [m for m in metrics if m["kind"] == "APIService"]
+    return early, late
 
 
 def _prepare_state(
@@ -218,30 +255,10 @@ def _wait_dns(layout: Layout, image: str, say: Say) -> None:
     )
     name = f"floe-k8s-local-dns-probe-{os.getpid()}"
     probe = yaml.safe_dump(addons.dns_probe(image, name, DNS_TARGET))
-
-    def resolved() -> bool:
-        phase = kubectl(
-            layout,
-            "-n",
-            "kube-system",
-            "get",
-            "pod",
-            name,
-            "-o",
-            "jsonpath={.status.phase}",
-            check=False,
-        ).stdout.strip()
-        if phase == "Failed":  # CoreDNS may have become ready a moment later: try again
-            kubectl(layout, "-n", "kube-system", "delete", "pod", name, "--wait=true")
-            phase = ""
-        if not phase:
-            kubectl(layout, "create", "-f", "-", stdin=probe, check=False)
-        return phase == "Succeeded"
-
     try:
         wait(
             f"DNS lookup of {DNS_TARGET} from a pod",
-            resolved,
+            lambda: _probe_resolved(layout, name, probe),
             90,
             layout.logs / "kubelet.log",
             interval=0.5,
@@ -260,3 +277,24 @@ def _wait_dns(layout: Layout, image: str, say: Say) -> None:
             "--wait=false",
             check=False,
         )
+
+
+def _probe_resolved(layout: Layout, name: str, probe: str) -> bool:
+    """One look at the probe pod ``name``: created when missing, made again when it failed."""
+    phase = kubectl(
+        layout,
+        "-n",
+        "kube-system",
+        "get",
+        "pod",
+        name,
+        "-o",
+        "jsonpath={.status.phase}",
+        check=False,
+    ).stdout.strip()
+    if phase == "Failed":  # CoreDNS may have become ready a moment later: try again
+        kubectl(layout, "-n", "kube-system", "delete", "pod", name, "--wait=true")
+        phase = ""
+    if not phase:
+        kubectl(layout, "create", "-f", "-", stdin=probe, check=False)
+    return phase == "Succeeded"
