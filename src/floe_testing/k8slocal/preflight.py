@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import psutil
 
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.k8slocal import processes
+from floe_testing.k8slocal.build import GO
 from floe_testing.k8slocal.layout import Layout
 
 AGAIN = "fix what the message names, then run scripts/k8s-local up again"
@@ -50,7 +50,7 @@ def check_machine() -> None:
             "must run as root: it starts containerd, the kubelet and iptables rules",
             "run: sudo scripts/k8s-local up",
         )
-    if not shutil.which("go") and not Path("/usr/local/go/bin/go").exists():
+    if not Path(GO).exists():  # PATH's go, else the default install
         raise UsageError(
             "Go is not installed: the cluster's binaries are built with it",
             "install Go >= 1.24 at /usr/local/go, then run scripts/k8s-local up again",
