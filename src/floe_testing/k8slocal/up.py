@@ -11,6 +11,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -50,9 +51,9 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     check_ports(layout)
     node_ip = os.environ.get("FLOE_K8S_LOCAL_NODE_IP") or network.node_ip()
     _prepare_state(layout, net, bins, node_ip, say)
-    refs = image_refs(versions)
-    _start_control_plane(layout, bins, net, node_ip, refs, say)
-    _start_node(layout, bins, net, node_ip, refs, say)
+    node = _Node(layout, bins, net, node_ip, image_refs(versions), say)
+    _start_control_plane(node)
+    _start_node(node)
     say(
         f"cluster ready in {time.monotonic() - started:.1f} s "
         f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
@@ -60,23 +61,30 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     return layout.admin_kubeconfig
 
 
-def _start_control_plane(
-    layout: Layout,
-    bins: dict[str, Path],
-    net: Network,
-    node_ip: str,
-    refs: dict[str, str],
-    say: Say,
-) -> None:
+@dataclass(frozen=True)
+class _Node:
+    """What the steps after the preparation share: where things are, the binaries, the
+    addresses, the images and where progress goes."""
+
+    layout: Layout
+    bins: dict[str, Path]
+    net: Network
+    ip: str
+    refs: dict[str, str]
+    say: Say
+
+
+def _start_control_plane(node: _Node) -> None:
     """etcd, containerd (its images imported) and the API server answering, the host's
     network switched on and guarded, and the RBAC host agents need applied."""
+    layout, bins, net, say = node.layout, node.bins, node.net, node.say
     _start(layout, components.etcd(layout, bins), say)
-    _start(layout, components.containerd(layout, refs["pause"]), say)
+    _start(layout, components.containerd(layout, node.refs["pause"]), say)
     _wait_up(layout, components.etcd(layout, bins), 30)
-    api = components.apiserver(layout, bins, net, node_ip)
+    api = components.apiserver(layout, bins, net, node.ip)
     _start(layout, api, say)
     _wait_socket(layout)
-    _import_images(layout, bins, refs, say)
+    _import_images(layout, bins, node.refs, say)
     changed = network.enable_kernel_switches()
     if changed:
         say(f"switched on {', '.join(changed)}")
@@ -86,30 +94,24 @@ def _start_control_plane(
     _apply(layout, addons.rbac())
 
 
-def _start_node(
-    layout: Layout,
-    bins: dict[str, Path],
-    net: Network,
-    node_ip: str,
-    refs: dict[str, str],
-    say: Say,
-) -> None:
+def _start_node(node: _Node) -> None:
     """The node's agents and the add-ons on it, until the node is Ready and a pod resolves
     names; the metrics APIService is registered last."""
+    layout, bins, net, say = node.layout, node.bins, node.net, node.say
     for component in (
         components.controller_manager(layout, bins, net),
         components.scheduler(layout, bins),
-        components.kubelet(layout, bins, net, node_ip),
+        components.kubelet(layout, bins, net, node.ip),
         components.kube_proxy(layout, bins, net),
     ):
         _start(layout, component, say)
-    _apply(layout, addons.coredns(net, refs["coredns"]))
-    early, late = _metrics_server(layout, refs["metrics-server"])
+    _apply(layout, addons.coredns(net, node.refs["coredns"]))
+    early, late = _metrics_server(layout, node.refs["metrics-server"])
     _apply(layout, early)
     _wait_node_ready(layout, say)
     router = components.kube_router(layout, bins)  # it needs the Node object to start
     _start(layout, router, say)
-    _wait_dns(layout, refs["probe"], say)
+    _wait_dns(layout, node.refs["probe"], say)
     # Registered only now that kube-proxy has long had the Service's rules: a connection the
     # aggregator opened to the bare ClusterIP before them would be answered by whatever
     # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
