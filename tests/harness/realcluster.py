@@ -28,6 +28,8 @@ from lightkube import Client, KubeConfig
 from lightkube.resources.core_v1 import Namespace, Pod
 
 from floe_testing.config.labels import RUNNER_COMPONENT
+from floe_testing.tools.command import Result
+from floe_testing.tools.kube import run_kubectl
 from harness.paths import FLOE_TEST
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -168,16 +170,11 @@ def kubectl_path(kubeconfig: Path) -> str:
     return found
 
 
-def kubectl(
-    kubeconfig: Path, *args: str, stdin: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [kubectl_path(kubeconfig), f"--kubeconfig={kubeconfig}", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
+def kubectl(kubeconfig: Path, *args: str, stdin: str | None = None, timeout: float = 120) -> Result:
+    """``kubectl --kubeconfig KC ARGS...`` through the product's one kubectl runner; a failure
+    is the caller's to judge (``returncode``, ``stdout``, ``stderr``)."""
+    return run_kubectl(
+        Path(kubectl_path(kubeconfig)), kubeconfig, *args, stdin=stdin, check=False, timeout=timeout
     )
 
 

@@ -28,7 +28,7 @@ from floe_testing.core.errors import InfrastructureError
 from floe_testing.k8slocal.layout import GO_SOURCES, Layout, Versions
 from floe_testing.tools.command import Tool, which
 
-GO = shutil.which("go") or "/usr/local/go/bin/go"
+GO = which("go") or "/usr/local/go/bin/go"  # also what preflight checks
 KUBE_COMMANDS = (
     "kube-apiserver",
     "kube-controller-manager",

@@ -16,15 +16,14 @@ from contextlib import contextmanager
 from floe_testing.core.errors import (
     EXIT_INFRASTRUCTURE,
     EXIT_INTERRUPTED,
-    EXIT_USAGE,
     FloeTestError,
+    UsageError,
 )
 from floe_testing.k8slocal import components, processes
 from floe_testing.k8slocal.down import down, leftovers
 from floe_testing.k8slocal.health import healthy, kubectl
 from floe_testing.k8slocal.images import load_from_docker
 from floe_testing.k8slocal.layout import Layout, Network, Versions
-from floe_testing.k8slocal.preflight import PreflightError
 from floe_testing.tools.docker import ContainerEngine
 
 EPILOG = """examples:
@@ -89,8 +88,7 @@ def status(layout: Layout) -> int:
 
 def load(layout: Layout, refs: list[str]) -> int:
     if processes.supervisor_pid(layout, "containerd") is None:
-        say("the node's containerd is not running: run scripts/k8s-local up first")
-        return EXIT_USAGE
+        raise UsageError("the node's containerd is not running", "run scripts/k8s-local up first")
     docker = ContainerEngine.local_docker()  # raises, with the next step, when it is not up
     for ref in refs:
         started = time.monotonic()
@@ -138,13 +136,10 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
             return load(layout, args.images)
         down(layout, Network(), say)
         return 0
-    except PreflightError as error:
-        say(f"error: {error}")
-        return EXIT_USAGE if error.usage else EXIT_INFRASTRUCTURE
-    except FloeTestError as error:  # e.g. a malformed pins/versions.env
+    except FloeTestError as error:  # preflight, builds, packages, waits, teardown, pins
         say(f"error: {error}")
         return error.exit_code
-    except (RuntimeError, OSError) as error:  # builds, packages, waits, teardown, the network
+    except (RuntimeError, OSError) as error:  # files, sockets, a library's own failure
         say(f"error: {error}")
         if args.command == "up":
             say(

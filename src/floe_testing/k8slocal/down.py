@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from floe_testing.core.errors import InfrastructureError
+from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.k8slocal import images, network, processes
 from floe_testing.k8slocal.layout import Layout, Network
 from floe_testing.tools.command import Tool, which
+from floe_testing.tools.processes import processes_matching, signal_processes
 
 Say = Callable[[str], None]
 NODE_AGENTS = ("kubelet", "kube-router", "kube-proxy", "kube-scheduler", "kube-controller-manager")
@@ -116,34 +118,24 @@ def _kill_pod_processes() -> int:
     for root in _kubepods_cgroups():
         for procs in root.rglob("cgroup.procs"):
             pids.update(int(p) for p in procs.read_text().split())
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    signal_processes(pids, signal.SIGKILL)
     return len(pids)
 
 
 def _shims(layout: Layout) -> list[int]:
     """Shims of our containerd (their command line names its socket)."""
-    marker = str(layout.containerd_socket).encode()
-    shims = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if cmdline[0].endswith(b"containerd-shim-runc-v2") and marker in b" ".join(cmdline):
-            shims.append(int(entry.name))
-    return shims
+    marker = str(layout.containerd_socket)
+
+    def ours(argv: list[str]) -> bool:
+        return argv[0].endswith("containerd-shim-runc-v2") and marker in " ".join(argv)
+
+    return processes_matching(ours)
 
 
 def _kill_shims(layout: Layout) -> int:
     """Shims that outlived our containerd."""
     shims = _shims(layout)
-    for pid in shims:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    signal_processes(shims, signal.SIGKILL)
     return len(shims)
 
 
@@ -180,16 +172,32 @@ def _remove_cgroups() -> int:
             ),
             root,
         ]:
-            for _ in range(20):  # a killed process leaves its cgroup a moment later
-                try:
-                    directory.rmdir()
-                    count += 1
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            count += _remove_cgroup(directory)
     return count
+
+
+def _remove_cgroup(directory: Path) -> int:
+    """1 when ``directory`` was removed; a killed process leaves its cgroup a moment later,
+    so a busy one is tried again for a second, then left (``status`` lists what is left)."""
+
+    def removed() -> int | None:
+        try:
+            directory.rmdir()
+        except FileNotFoundError:
+            return 0
+        return 1
+
+    try:
+        return wait_for(
+            removed,
+            until=lambda _done: True,
+            timeout=1.0,
+            interval=0.05,
+            retry_on=(OSError,),
+            description=f"{directory} to be removed",
+        )
+    except WaitTimeout:
+        return 0
 
 
 CNI_CACHE = Path("/var/lib/cni/results")

@@ -24,8 +24,9 @@ import json
 import re
 from pathlib import Path
 
+from floe_testing.core.errors import UsageError
 from floe_testing.k8slocal.layout import Network
-from floe_testing.k8slocal.preflight import PreflightError
+from floe_testing.k8slocal.preflight import unfit
 from floe_testing.tools.command import Result, Tool, which
 
 FORWARD_CHAIN = "FLOE-K8S-FORWARD"
@@ -55,9 +56,9 @@ def enable_kernel_switches() -> list[str]:
     for key, value in SYSCTLS.items():
         path = Path("/proc/sys") / key
         if not path.exists():
-            raise PreflightError(
+            raise unfit(
                 f"{path} is missing: the kernel lacks br_netfilter or IP forwarding",
-                hint="load br_netfilter (`modprobe br_netfilter`) on a kernel that has it",
+                "load br_netfilter (`modprobe br_netfilter`) on a kernel that has it",
             )
         if path.read_text().strip() != value:
             path.write_text(value)
@@ -75,10 +76,9 @@ def node_ip() -> str:
             for info in link.get("addr_info", []):
                 if info.get("scope") == "global":
                     return str(info["local"])
-    raise PreflightError(
+    raise UsageError(
         "no IPv4 default route: cannot choose the node address",
-        usage=True,
-        hint="set FLOE_K8S_LOCAL_NODE_IP to an address of this machine",
+        "set FLOE_K8S_LOCAL_NODE_IP to an address of this machine",
     )
 
 

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import psutil
 
-from floe_testing.core.errors import EXIT_INFRASTRUCTURE, EXIT_USAGE, FloeTestError
+from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.k8slocal import processes
+from floe_testing.k8slocal.build import GO
 from floe_testing.k8slocal.layout import Layout
 
+AGAIN = "fix what the message names, then run scripts/k8s-local up again"
 
-class PreflightError(FloeTestError):
-    """The machine cannot run the node; nothing was changed. ``usage`` errors exit 2."""
 
-    def __init__(self, message: str, usage: bool = False, hint: str | None = None) -> None:
-        super().__init__(
-            message, hint or "fix what the message names, then run scripts/k8s-local up again"
-        )
-        self.usage = usage
-        self.exit_code = EXIT_USAGE if usage else EXIT_INFRASTRUCTURE
+def unfit(message: str, hint: str = AGAIN) -> InfrastructureError:
+    """The machine cannot run the node (a kernel feature, a held port); nothing was changed."""
+    return InfrastructureError(message, hint, cause="preflight")
 
 
 # which of our components listens on each port it needs
@@ -50,20 +46,18 @@ KERNEL = {
 
 def check_machine() -> None:
     if os.geteuid() != 0:
-        raise PreflightError(
-            "must run as root: it starts containerd, the kubelet and iptables "
-            "rules (run: sudo scripts/k8s-local up)",
-            usage=True,
+        raise UsageError(
+            "must run as root: it starts containerd, the kubelet and iptables rules",
+            "run: sudo scripts/k8s-local up",
         )
-    if not shutil.which("go") and not Path("/usr/local/go/bin/go").exists():
-        raise PreflightError(
-            "Go is not installed: the cluster's binaries are built with it "
-            "(install Go >= 1.24 at /usr/local/go)",
-            usage=True,
+    if not Path(GO).exists():  # PATH's go, else the default install
+        raise UsageError(
+            "Go is not installed: the cluster's binaries are built with it",
+            "install Go >= 1.24 at /usr/local/go, then run scripts/k8s-local up again",
         )
     for path, why in KERNEL.items():
         if not Path(path).exists():
-            raise PreflightError(f"{path} is missing, needed for {why}")
+            raise unfit(f"{path} is missing, needed for {why}")
 
 
 def check_ports(layout: Layout) -> None:
@@ -77,9 +71,10 @@ def check_ports(layout: Layout) -> None:
         if conn.pid is not None and conn.pid == ours.get(owner):
             continue
         holder = f"pid {conn.pid} ({_name(conn.pid)})" if conn.pid else "another process"
-        raise PreflightError(
-            f"port {port} (needed by {owner}) is held by {holder}: "
-            "stop it, or run scripts/k8s-local down if it is a leftover of this cluster"
+        raise unfit(
+            f"port {port} (needed by {owner}) is held by {holder}",
+            "stop it, or run scripts/k8s-local down if it is a leftover of this cluster; "
+            "then run scripts/k8s-local up again",
         )
 
 

@@ -10,21 +10,12 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from pathlib import Path
 
 from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.k8slocal.layout import Layout
-from floe_testing.tools.processes import start_detached, stop_group
+from floe_testing.tools.processes import children, command_line, start_detached, stop_group
 
 SUPERVISOR = "floe_testing.k8slocal.supervise"
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
 def supervisor_pid(layout: Layout, name: str) -> int | None:
@@ -34,7 +25,7 @@ def supervisor_pid(layout: Layout, name: str) -> int | None:
         pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
         return None
-    cmdline = _cmdline(pid)
+    cmdline = command_line(pid)
     if SUPERVISOR in cmdline and name in cmdline[cmdline.index(SUPERVISOR) + 1 :][:1]:
         return pid
     return None
@@ -45,11 +36,7 @@ def component_pid(layout: Layout, name: str) -> int | None:
     supervisor = supervisor_pid(layout, name)
     if supervisor is None:
         return None
-    children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
-    try:
-        pids = [int(p) for p in children.read_text().split()]
-    except OSError:
-        return None
+    pids = children(supervisor)
     return pids[0] if pids else None
 
 

@@ -7,11 +7,15 @@ SIGTERM or SIGINT, after passing the signal on. Its output is the component's lo
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
 import time
 from types import FrameType
+
+from floe_testing.core.polling import WaitTimeout, wait_for
+from floe_testing.tools.processes import start_attached
 
 MAX_PAUSE = 10.0
 STEADY = 60.0  # a run this long resets the pause
@@ -32,7 +36,7 @@ def supervise(name: str, command: list[str]) -> int:
     pause, restarts = 1.0, 0
     while not stopping:
         started = time.monotonic()
-        child = subprocess.Popen(command)
+        child = start_attached(command)
         code = child.wait()
         if stopping:
             break
@@ -45,9 +49,8 @@ def supervise(name: str, command: list[str]) -> int:
             file=sys.stderr,
             flush=True,
         )
-        deadline = time.monotonic() + pause
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(0.1)
+        with contextlib.suppress(WaitTimeout):  # the pause, cut short by SIGTERM or SIGINT
+            wait_for(lambda: stopping, timeout=pause, description=f"a stop of {name}")
     return 0
 
 

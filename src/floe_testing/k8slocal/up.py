@@ -11,6 +11,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -50,55 +51,93 @@ def up(layout: Layout, versions: Versions, net: Network, say: Say) -> Path:
     check_ports(layout)
     node_ip = os.environ.get("FLOE_K8S_LOCAL_NODE_IP") or network.node_ip()
     _prepare_state(layout, net, bins, node_ip, say)
-    refs = image_refs(versions)
+    node = _Node(layout, bins, net, node_ip, image_refs(versions), say)
+    _start_control_plane(node)
+    _start_node(node)
+    say(
+        f"cluster ready in {time.monotonic() - started:.1f} s "
+        f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
+    )
+    return layout.admin_kubeconfig
+
+
+@dataclass(frozen=True)
+class _Node:
+    """What the steps after the preparation share: where things are, the binaries, the
+    addresses, the images and where progress goes."""
+
+    layout: Layout
+    bins: dict[str, Path]
+    net: Network
+    ip: str
+    refs: dict[str, str]
+    say: Say
+
+
+def _start_control_plane(node: _Node) -> None:
+    """etcd, containerd (its images imported) and the API server answering, the host's
+    network switched on and guarded, and the RBAC host agents need applied."""
+    layout, bins, net, say = node.layout, node.bins, node.net, node.say
     _start(layout, components.etcd(layout, bins), say)
-    _start(layout, components.containerd(layout, refs["pause"]), say)
+    _start(layout, components.containerd(layout, node.refs["pause"]), say)
     _wait_up(layout, components.etcd(layout, bins), 30)
-    api = components.apiserver(layout, bins, net, node_ip)
+    api = components.apiserver(layout, bins, net, node.ip)
     _start(layout, api, say)
     _wait_socket(layout)
-    _import_images(layout, bins, refs, say)
+    _import_images(layout, bins, node.refs, say)
     changed = network.enable_kernel_switches()
     if changed:
         say(f"switched on {', '.join(changed)}")
     network.install_guard_chains(net)
     components.cni_config(layout, net)
     _wait_up(layout, api, 60)
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.rbac()))
+    _apply(layout, addons.rbac())
+
+
+def _start_node(node: _Node) -> None:
+    """The node's agents and the add-ons on it, until the node is Ready and a pod resolves
+    names; the metrics APIService is registered last."""
+    layout, bins, net, say = node.layout, node.bins, node.net, node.say
     for component in (
         components.controller_manager(layout, bins, net),
         components.scheduler(layout, bins),
-        components.kubelet(layout, bins, net, node_ip),
+        components.kubelet(layout, bins, net, node.ip),
         components.kube_proxy(layout, bins, net),
     ):
         _start(layout, component, say)
-    kubectl(
-        layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(addons.coredns(net, refs["coredns"]))
-    )
+    _apply(layout, addons.coredns(net, node.refs["coredns"]))
+    early, late = _metrics_server(layout, node.refs["metrics-server"])
+    _apply(layout, early)
+    _wait_node_ready(layout, say)
+    router = components.kube_router(layout, bins)  # it needs the Node object to start
+    _start(layout, router, say)
+    _wait_dns(layout, node.refs["probe"], say)
+    # Registered only now that kube-proxy has long had the Service's rules: a connection the
+    # aggregator opened to the bare ClusterIP before them would be answered by whatever
+    # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
+    _apply(layout, late)
+    _wait_up(layout, router, 30)
+
+
+def _apply(layout: Layout, manifests: list[addons.Manifest]) -> None:
+    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(manifests))
+
+
+def _metrics_server(
+    layout: Layout, image: str
+) -> tuple[list[addons.Manifest], list[addons.Manifest]]:
+    """metrics-server's manifests with the cluster's CA and its serving certificate: what
+    can be applied at once, and its APIService."""
     pem = {name: (layout.pki / name).read_text() for name in ("ca.crt", "metrics-server.crt")}
     metrics = addons.metrics_server(
-        refs["metrics-server"],
+        image,
         pem["ca.crt"],
         pem["metrics-server.crt"],
         (layout.pki / "metrics-server.key").read_text(),
     )
     early = [m for m in metrics if m["kind"] != "APIService"]
     late = [m for m in metrics if m["kind"] == "APIService"]
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(early))
-    _wait_node_ready(layout, say)
-    router = components.kube_router(layout, bins)  # it needs the Node object to start
-    _start(layout, router, say)
-    _wait_dns(layout, refs["probe"], say)
-    # Registered only now that kube-proxy has long had the Service's rules: a connection the
-    # aggregator opened to the bare ClusterIP before them would be answered by whatever
-    # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
-    kubectl(layout, "apply", "-f", "-", stdin=yaml.safe_dump_all(late))
-    _wait_up(layout, router, 30)
-    say(
-        f"cluster ready in {time.monotonic() - started:.1f} s "
-        f"(server {versions.kubernetes}, node {components.NODE} at {node_ip})"
-    )
-    return layout.admin_kubeconfig
+    return early, late
 
 
 def _prepare_state(
@@ -218,30 +257,10 @@ def _wait_dns(layout: Layout, image: str, say: Say) -> None:
     )
     name = f"floe-k8s-local-dns-probe-{os.getpid()}"
     probe = yaml.safe_dump(addons.dns_probe(image, name, DNS_TARGET))
-
-    def resolved() -> bool:
-        phase = kubectl(
-            layout,
-            "-n",
-            "kube-system",
-            "get",
-            "pod",
-            name,
-            "-o",
-            "jsonpath={.status.phase}",
-            check=False,
-        ).stdout.strip()
-        if phase == "Failed":  # CoreDNS may have become ready a moment later: try again
-            kubectl(layout, "-n", "kube-system", "delete", "pod", name, "--wait=true")
-            phase = ""
-        if not phase:
-            kubectl(layout, "create", "-f", "-", stdin=probe, check=False)
-        return phase == "Succeeded"
-
     try:
         wait(
             f"DNS lookup of {DNS_TARGET} from a pod",
-            resolved,
+            lambda: _probe_resolved(layout, name, probe),
             90,
             layout.logs / "kubelet.log",
             interval=0.5,
@@ -260,3 +279,24 @@ def _wait_dns(layout: Layout, image: str, say: Say) -> None:
             "--wait=false",
             check=False,
         )
+
+
+def _probe_resolved(layout: Layout, name: str, probe: str) -> bool:
+    """One look at the probe pod ``name``: created when missing, made again when it failed."""
+    phase = kubectl(
+        layout,
+        "-n",
+        "kube-system",
+        "get",
+        "pod",
+        name,
+        "-o",
+        "jsonpath={.status.phase}",
+        check=False,
+    ).stdout.strip()
+    if phase == "Failed":  # CoreDNS may have become ready a moment later: try again
+        kubectl(layout, "-n", "kube-system", "delete", "pod", name, "--wait=true")
+        phase = ""
+    if not phase:
+        kubectl(layout, "create", "-f", "-", stdin=probe, check=False)
+    return phase == "Succeeded"

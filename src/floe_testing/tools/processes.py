@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -93,34 +93,112 @@ class ProcessSupervisor:
 
     def stop_all(self, grace: float = 5.0) -> list[str]:
         """End every process and its descendants; returns what had to be SIGKILLed."""
-        tree: list[psutil.Process] = []
+        tree = [member for process in self.processes for member in process_tree(process.pid)]
         for process in self.processes:
-            with contextlib.suppress(psutil.Error):
-                parent = psutil.Process(process.pid)
-                tree.extend([parent, *parent.children(recursive=True)])
+            signal_group(process.pid, signal.SIGTERM)
+        killed = end_processes(tree, grace)
         for process in self.processes:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for member in tree:
-            with contextlib.suppress(psutil.Error):
-                member.terminate()
-        _gone, alive = psutil.wait_procs(tree, timeout=grace)
-        killed = []
-        for member in alive:
-            with contextlib.suppress(psutil.Error):
-                killed.append(f"{member.pid} ({member.name()})")
-                member.kill()
-        psutil.wait_procs(alive, timeout=grace)
-        for process in self.processes:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=grace)
             process.log_file.close()
         return killed
 
 
+# --- what both supervisors share: trees, groups, signals with a grace period ----------------
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    """Process ``pid`` and all its descendants, also those that left its group (empty once it
+    has ended)."""
+    with contextlib.suppress(psutil.Error):
+        parent = psutil.Process(pid)
+        return [parent, *parent.children(recursive=True)]
+    return []
+
+
+def end_processes(members: Sequence[psutil.Process], grace: float) -> list[str]:
+    """SIGTERM each of ``members``, SIGKILL those left after ``grace`` seconds; returns the
+    SIGKILLed ones as ``"pid (name)"``."""
+    for member in members:
+        with contextlib.suppress(psutil.Error):
+            member.terminate()
+    _gone, alive = psutil.wait_procs(members, timeout=grace)
+    killed = []
+    for member in alive:
+        with contextlib.suppress(psutil.Error):
+            killed.append(f"{member.pid} ({member.name()})")
+            member.kill()
+    psutil.wait_procs(alive, timeout=grace)
+    return killed
+
+
+def signal_group(pgid: int, signum: int) -> None:
+    """Send ``signum`` to process group ``pgid``; an ended (or foreign) group is left alone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)
+
+
+def signal_processes(pids: Iterable[int], signum: int) -> None:
+    """Send ``signum`` to each of ``pids``; one that has ended already is skipped."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) members of process group ``pgid``."""
+    members = []
+    for process in psutil.process_iter(["status"]):
+        if process.info["status"] == psutil.STATUS_ZOMBIE:  # it has ended; init reaps it
+            continue
+        with contextlib.suppress(OSError):
+            if os.getpgid(process.pid) == pgid:
+                members.append(process.pid)
+    return members
+
+
+def command_line(pid: int) -> list[str]:
+    """The argv of process ``pid``; empty once it has ended (and for a moment after exec)."""
+    try:
+        return psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return []
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of process ``pid``, oldest first (none once it has ended)."""
+    try:
+        found = psutil.Process(pid).children()
+    except psutil.Error:
+        return []
+    return [child.pid for child in sorted(found, key=_started)]
+
+
+def _started(process: psutil.Process) -> float:
+    try:
+        return float(process.create_time())
+    except psutil.Error:
+        return 0.0
+
+
+def processes_matching(match: Callable[[list[str]], bool]) -> list[int]:
+    """Pids of the processes whose command line ``match`` accepts (kernel threads have none)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        argv = process.info["cmdline"]
+        if argv and match(argv):
+            found.append(process.pid)
+    return found
+
+
 # --- process groups outliving floe-test (scripts/k8s-local's supervised components) ---------
+
+
+def start_attached(argv: Sequence[str]) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in our own process group with our stdin, stdout and stderr (a
+    supervisor's child: ending the supervisor's group ends it too)."""
+    return subprocess.Popen(list(argv))
 
 
 def start_detached(argv: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
@@ -134,26 +212,6 @@ def start_detached(argv: Sequence[str], log: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) members of process group ``pgid``, read from /proc."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # a zombie has ended; init reaps it
-            members.append(int(entry.name))
-    return members
-
-
-def signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signum)
 
 
 def stop_group(pgid: int, grace: float) -> bool:
