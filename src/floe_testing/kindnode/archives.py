@@ -100,7 +100,9 @@ class Image:
             "created": EPOCH,
             "config": run,
             "rootfs": {"type": "layers", "diff_ids": [f"sha256:{x.digest}" for x in self.layers]},
-            "history": [{"created": EPOCH, "created_by": "floe-test kind-node"} for _ in self.layers],
+            "history": [
+                {"created": EPOCH, "created_by": "floe-test kind-node"} for _ in self.layers
+            ],
         }
         return json.dumps(document, sort_keys=True).encode()
 

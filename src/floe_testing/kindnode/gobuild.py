@@ -21,6 +21,7 @@ from floe_testing.k8slocal import build as gobuild
 from floe_testing.k8slocal.layout import REPO, Layout, Versions
 
 GO_SOURCES = Path(__file__).resolve().parent / "go"
+KIND_BINARY = "kind"  # built here; only tools/kind.py runs it
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class KindVersions:
 
 
 def _prepare_coredns(component: gobuild.GoComponent, src: Path, go: Callable[..., None]) -> None:
-    (src / "go.mod").write_text(f"module floe.local/kind-node/coredns\n\ngo 1.24.0\n")
+    (src / "go.mod").write_text("module floe.local/kind-node/coredns\n\ngo 1.24.0\n")
     shutil.copyfile(GO_SOURCES / "coredns" / "main.go", src / "main.go")
     go("get", f"github.com/coredns/coredns@{component.version.split('-')[0]}")
     go("mod", "tidy")
@@ -59,7 +60,7 @@ def kind_cli(versions: KindVersions) -> gobuild.GoComponent:
         thing="kind",
         version=versions.kind,
         packages=("sigs.k8s.io/kind",),
-        outputs=("kind",),
+        outputs=(KIND_BINARY,),
         prepare=gobuild._prepare_tool("sigs.k8s.io/kind"),
     )
 
@@ -101,7 +102,7 @@ def ensure_kind_cli(log: Callable[[str], None], layout: Layout | None = None) ->
     layout = layout or Layout.from_env()
     component = kind_cli(KindVersions.pinned())
     gobuild.build(layout, component, log)
-    return gobuild.bin_dir(layout, component) / "kind"
+    return gobuild.bin_dir(layout, component) / KIND_BINARY
 
 
 def build_all(
@@ -120,7 +121,7 @@ def build_all(
 
 if __name__ == "__main__":  # python -m floe_testing.kindnode.gobuild [kind|all]
     say = lambda message: print(message, file=sys.stderr)  # noqa: E731
-    if sys.argv[1:] == ["kind"]:
+    if sys.argv[1:] == [KIND_BINARY]:
         print(ensure_kind_cli(say))
     else:
         for name, path in sorted(build_all(KindVersions.pinned(), say).items()):

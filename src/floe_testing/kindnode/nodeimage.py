@@ -33,6 +33,7 @@ from pathlib import Path
 from floe_testing.config import pins as pin_file
 from floe_testing.core.cache import cache_dir
 from floe_testing.core.errors import InfrastructureError
+from floe_testing.k8slocal.build import GO
 from floe_testing.k8slocal.layout import REPO
 from floe_testing.kindnode import archives, gobuild, rootfs
 from floe_testing.tools.command import Tool
@@ -109,7 +110,7 @@ def kind_default_images(go_root: Path, version: str) -> list[str]:
 
 
 def _go_mod_cache() -> Path:
-    result = Tool("go", gobuild.gobuild.GO).run(["env", "GOMODCACHE"], timeout=60)
+    result = Tool("go", GO).run(["env", "GOMODCACHE"], timeout=60)
     return Path(result.stdout.strip())
 
 
@@ -137,9 +138,11 @@ class Builder:
         binaries = gobuild.build_all(self.versions, self.say)
         node, net = rootfs.node_rootfs(self.pins), rootfs.net_rootfs(self.pins)
         wanted = sorted(
-            ("kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager")
-            + ("kube-scheduler", "kube-proxy", "etcd", "coredns-kind", "kube-router")
-            + ("local-path-provisioner", "nodetools")
+            (
+                *("kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager"),
+                *("kube-scheduler", "kube-proxy", "etcd", "coredns-kind", "kube-router"),
+                *("local-path-provisioner", "nodetools"),
+            )
         )
         parts = [RECIPE, self.versions.kind, node.inputs(), net.inputs(), *_node_files_text()]
         parts += [f"{name}={self.digests(binaries[name])}" for name in wanted]
@@ -213,7 +216,7 @@ class Builder:
         tarball = work / "kubernetes-server-linux-amd64.tar.gz"
         self.say(f"writing {tarball.name}")
         with tarfile.open(tarball, "w:gz", compresslevel=0) as tar:
-            version = (work / "kubernetes" / "version")
+            version = work / "kubernetes" / "version"
             version.write_text(kube + "\n")
             tar.add(version, "kubernetes/version")
             for name in ("kubeadm", "kubelet", "kubectl"):

@@ -56,7 +56,8 @@ class Rootfs:
 
     @property
     def archive(self) -> Path:
-        return cache_dir("kind-node", "rootfs") / f"{self.name}-{self.suite}-{self.inputs()[:12]}.tar"
+        name = f"{self.name}-{self.suite}-{self.inputs()[:12]}.tar"
+        return cache_dir("kind-node", "rootfs") / name
 
 
 def node_rootfs(pins: dict[str, str]) -> Rootfs:
