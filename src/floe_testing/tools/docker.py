@@ -148,7 +148,7 @@ class ContainerEngine:
 
     def info(self) -> EngineInfo:
         result = self.tool.run(
-            ["info", "--format", "json"], timeout=INFO_TIMEOUT, what=f"{self.name} info"
+            ["info", "--format", "{{json .}}"], timeout=INFO_TIMEOUT, what=f"{self.name} info"
         )
         try:
             data = json.loads(result.stdout)

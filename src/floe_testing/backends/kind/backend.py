@@ -105,16 +105,12 @@ class KindBackend(Backend):
         for image in self.images:
             ui.info(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'cached'})")
         self._timed(ui, "cluster ready", cluster.wait_ready)
+        refs = [i.ref for i in self.images] + _local_base_images(tools.engine, plan)
         how = self._timed(
             ui,
             "load images",
             lambda: images.load_images(
-                tools.engine,
-                tools.info,
-                tools.kind,
-                cluster.name,
-                [i.ref for i in self.images],
-                registry,
+                tools.engine, tools.info, tools.kind, cluster.name, refs, registry
             ),
         )
         ui.info(f"images reach the nodes by {how}")
@@ -219,6 +215,27 @@ class KindBackend(Backend):
         finally:
             self.steps[step] = time.perf_counter() - start
             ui.info(f"{step}: {self.steps[step]:.1f}s")
+
+
+def _local_base_images(engine: object, plan: RunPlan) -> list[str]:
+    """Without a registry (``FLOE_TEST_BASE=local``) the chart's PostgreSQL comes from the
+    image ``scripts/images build`` makes (``values-kind-local.yaml`` names it): load it too."""
+    import os
+
+    from floe_testing.config import pins
+    from floe_testing.images.base import BASE_ENV
+    from floe_testing.tools.docker import ContainerEngine
+
+    if os.environ.get(BASE_ENV) != "local":
+        return []
+    ref = pins.load(plan.project.root)["LOCAL_POSTGRESQL_IMAGE"]
+    assert isinstance(engine, ContainerEngine)
+    if not engine.image_exists(ref):
+        raise UsageError(
+            f"{BASE_ENV}=local, and the local PostgreSQL image {ref} is not built",
+            "build it: scripts/images build",
+        )
+    return [ref]
 
 
 def _both(up: Future[bool], built: Future[list[BuiltImage]]) -> list[BuiltImage]:

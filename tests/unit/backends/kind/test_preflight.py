@@ -37,7 +37,10 @@ def test_no_container_engine_exits_2_with_install_hint(standins: StandIns, tmp_p
     _created_nothing(standins, tmp_path)
 
 
-def test_no_kind_exits_2_with_install_hint(standins: StandIns, tmp_path: Path) -> None:
+def test_no_kind_exits_2_with_install_hint(
+    standins: StandIns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLOE_TEST_CACHE", str(tmp_path / "cache"))  # no kind built there either
     code, output = _run(standins, tmp_path, tools=("docker", "helm"))
     assert code == 2
     assert "`kind` command, which is not on PATH" in output
