@@ -7,6 +7,7 @@ keyed by version or content, so deleting this one folder is a clean start.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -16,6 +17,16 @@ CACHE_ENV = "FLOE_TEST_CACHE"
 def cache_root() -> Path:
     """The cache root (not created here: callers create the part they write)."""
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "floe-test")
+
+
+def content_key(*parts: str | bytes) -> str:
+    """A SHA-256 over ``parts`` (each ended by a NUL, so ("ab", "c") != ("a", "bc")): the key
+    a build is cached under, changing whenever one of its inputs does."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def cache_dir(*parts: str) -> Path:

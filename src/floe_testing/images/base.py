@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from floe_testing.core.cache import cache_root
+from floe_testing.core.cache import cache_root, content_key
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.tools.command import Tool, which
 from floe_testing.tools.docker import ContainerEngine
@@ -121,14 +121,6 @@ def _ensure(
     engine.import_archive(archive, ref, changes, timeout=IMPORT_TIMEOUT)
 
 
-def _digest(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def _ca_bytes() -> bytes:
     try:
         return CA_BUNDLE.read_bytes()
@@ -140,11 +132,11 @@ def _ca_bytes() -> bytes:
 
 
 def _python_inputs(pins: dict[str, str]) -> str:
-    return _digest(RECIPE, pins["DEBIAN_SUITE"], pins["DEBIAN_MIRROR"], _ca_bytes(), *_PRUNE)
+    return content_key(RECIPE, pins["DEBIAN_SUITE"], pins["DEBIAN_MIRROR"], _ca_bytes(), *_PRUNE)
 
 
 def _uv_inputs(pins: dict[str, str]) -> str:
-    return _digest(RECIPE, pins["UV_VERSION"], platform.machine())
+    return content_key(RECIPE, pins["UV_VERSION"], platform.machine())
 
 
 def _python_rootfs(pins: dict[str, str], archive: Path, say: Callable[[str], None]) -> Path:

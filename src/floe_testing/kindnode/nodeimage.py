@@ -19,7 +19,6 @@ that image exists nothing is done (a warm build takes seconds).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from floe_testing.config import pins as pin_file
-from floe_testing.core.cache import cache_dir
+from floe_testing.core.cache import cache_dir, content_key
 from floe_testing.core.errors import InfrastructureError
 from floe_testing.k8slocal.build import GO
 from floe_testing.k8slocal.layout import REPO
@@ -59,14 +58,6 @@ class NodeImage:
     ref: str
     built: bool
     seconds: float
-
-
-def _digest(*parts: str | bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() if isinstance(part, str) else part)
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 class FileDigests:
@@ -147,7 +138,7 @@ class Builder:
         parts = [RECIPE, self.versions.kind, node.inputs(), net.inputs(), *_node_files_text()]
         parts += [f"{name}={self.digests(binaries[name])}" for name in wanted]
         self.digests.save()
-        return binaries, node, net, _digest(*parts)
+        return binaries, node, net, content_key(*parts)
 
     def ref(self, content: str) -> str:
         return f"{self.versions.node_image_repo}:{self.versions.k8s.kubernetes}-{content[:12]}"
@@ -179,7 +170,7 @@ class Builder:
         if not self.engine.image_exists(imported):
             self.say(f"importing {node_tar.name} as {imported}")
             self.engine.import_archive(node_tar, imported, [], timeout=IMPORT_TIMEOUT)
-        base_hash = _digest(imported, *_node_files_text(), "\n".join(self.not_shipped()))[:12]
+        base_hash = content_key(imported, *_node_files_text(), "\n".join(self.not_shipped()))[:12]
         base = f"floe-local/kind-base:{base_hash}"
         if self.engine.image_exists(base):
             return base
