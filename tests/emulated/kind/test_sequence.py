@@ -79,21 +79,6 @@ def test_fresh_cluster_full_sequence(
     assert set(kind_steps) >= {"cluster up", "build images", "load images", "deploy platform"}
 
 
-def test_reused_cluster_is_kept(
-    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
-) -> None:
-    standins.add_cluster("floe-dev")
-    code, output, _ = _run(standins, emulated, suite, tmp_path)
-    assert code == 0, output
-    steps = _steps(standins)
-    assert "kind create" not in steps
-    assert "kind delete" not in steps
-    assert ["kind", "get", "kubeconfig", "--name", "floe-dev"] in standins.calls("kind")
-    assert "helm uninstall" in steps
-    assert standins.clusters() == ["floe-dev"]
-    assert emulated.namespaces() == ["default"]  # the run's namespace is gone
-
-
 def test_containerd_image_store_loads_single_platform_archives(
     standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
 ) -> None:
