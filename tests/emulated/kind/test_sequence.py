@@ -60,7 +60,8 @@ def test_fresh_cluster_full_sequence(
     assert all(r.split(":")[1].startswith("git-") for r in refs)  # content tags, never latest
     assert steps.index("kind load") > max(i for i, s in enumerate(steps) if s == "docker build")
     assert steps.index("helm upgrade") > steps.index("kind load")
-    assert steps[-1] == "kind delete"  # created by this run -> deleted
+    # created by this run -> deleted, then kind's network (the last cluster)
+    assert steps[-3:] == ["kind delete", "kind get", "docker network"]
     assert standins.clusters() == []
     # helm got the tier's profile and the freshly built platform image
     overrides = standins.helm_values()[-1]
@@ -102,7 +103,7 @@ def test_broken_platform_pod_fails_fast_and_cleans_up(
     assert "dagster-webserver-abc" in output
     assert reason in output or "restarted 4 times" in output
     steps = _steps(standins)
-    assert steps[-1] == "kind delete"
+    assert steps[-3:] == ["kind delete", "kind get", "docker network"]
     assert standins.clusters() == []
     assert (results / "diagnostics").is_dir()
 
@@ -117,7 +118,7 @@ def test_image_build_failure_still_deletes_the_cluster_created_meanwhile(
     steps = _steps(standins)
     assert "kind create" in steps  # overlapped with the build
     assert "helm upgrade" not in steps
-    assert steps[-1] == "kind delete"
+    assert steps[-3:] == ["kind delete", "kind get", "docker network"]
     assert standins.clusters() == []
 
 
