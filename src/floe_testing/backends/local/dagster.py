@@ -60,9 +60,6 @@ class DagsterLayout:
                 # publish-only runs read it and may overlap
                 "config": {
                     "dequeue_interval_seconds": 1,
-                    # launch queued runs side by side: a launch waits ~2 s for its run
-                    # worker's interpreter, and the suites launch runs together
-                    "dequeue_use_threads": True,
                     "max_concurrent_runs": 4,
                     "tag_concurrency_limits": [
                         {"key": "floe/duckdb", "value": "writer", "limit": 1}
