@@ -1,6 +1,6 @@
 """The local backend for real: Dagster processes start, tests run, and nothing survives.
 
-Covers pass (the tier's own suite), fail, deadline, SIGINT and SIGTERM.
+Covers pass (the tier's own suite), fail with --keep, deadline, SIGINT and SIGTERM.
 """
 
 from __future__ import annotations
@@ -47,21 +47,24 @@ def test_a_selection_matching_nothing_exits_2_without_waiting_for_the_platform(
     local_run: LocalRun,
 ) -> None:
     """pytest ends as soon as it has collected nothing to run; start-up stops there instead
-    of waiting for a platform nobody needs."""
+    of waiting for a platform nobody needs. (On a loaded machine the platform, forked from
+    one preloaded interpreter, can be ready before pytest has collected: then nothing was
+    waited for either, and the run ends as soon as pytest does.)"""
     result = local_run.run("--", "-k", "matches_no_test_at_all")
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
     assert "no tests collected" in output
-    assert "start-up stopped" in output
-    assert "platform ready" not in output
+    assert ("start-up stopped" in output) != ("platform ready" in output), output
     assert local_run.survivors() == []
 
 
-def test_failing_suite_exits_1_and_junit_lists_failures(
+def test_failing_suite_exits_1_junit_lists_failures_and_keep_leaves_the_platform_up(
     local_run: LocalRun, tmp_path: Path
 ) -> None:
+    """A failing suite's verdict and JUnit, and --keep (one platform start for both: the kept
+    platform outlives a red run too, and the printed command stops it)."""
     suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING)
-    result = local_run.run("--suite", str(suite))
+    result = local_run.run("--suite", str(suite), "--keep")
     assert result.returncode == 1, result.stdout + result.stderr
     cases = _cases(local_run.results / "integration" / "junit.xml")
     assert cases == {
@@ -69,14 +72,20 @@ def test_failing_suite_exits_1_and_junit_lists_failures(
         "test_planted_failure_one": "failure",
         "test_planted_failure_two": "failure",
     }
-    assert local_run.survivors() == []
+    assert local_run.survivors(), "--keep must leave the platform running"
+    stop = next(line for line in result.stderr.splitlines() if "stop it:" in line)
+    command = stop.split("stop it:", 1)[1].strip()
+    subprocess.run(command, shell=True, check=True)  # noqa: S602 - the command we printed
+    wait_for(lambda: not local_run.survivors(), timeout=30, description="kept platform to stop")
 
 
 def test_deadline_exits_3_keeps_partial_junit_and_leaves_no_process(
     local_run: LocalRun, tmp_path: Path
 ) -> None:
     suite = write_suite(tmp_path / "suite", BLOCKING)
-    result = local_run.run("--suite", str(suite), "--timeout", "3")
+    # the deadline counts from the platform's readiness; pytest must have reached its test
+    # by then (on a loaded machine the platform can be up before pytest has collected)
+    result = local_run.run("--suite", str(suite), "--timeout", "10")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "deadline" in result.stderr
     assert (local_run.results / "integration" / "junit.xml").is_file()
@@ -107,16 +116,3 @@ def test_ctrl_c_in_a_terminal_ends_pytest_in_one_line(local_run: LocalRun, tmp_p
     assert "Traceback" not in output
     assert "KeyboardInterrupt" not in output
     assert local_run.survivors() == []
-
-
-def test_keep_leaves_platform_up_and_prints_how_to_stop(
-    local_run: LocalRun, tmp_path: Path
-) -> None:
-    suite = write_suite(tmp_path / "suite", PASSING_AND_FAILING.split("def test_planted")[0])
-    result = local_run.run("--suite", str(suite), "--keep")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert local_run.survivors(), "--keep must leave the platform running"
-    stop = next(line for line in result.stderr.splitlines() if "stop it:" in line)
-    command = stop.split("stop it:", 1)[1].strip()
-    subprocess.run(command, shell=True, check=True)  # noqa: S602 - the command we printed
-    wait_for(lambda: not local_run.survivors(), timeout=30, description="kept platform to stop")

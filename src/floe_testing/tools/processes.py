@@ -3,7 +3,9 @@
 Each process leads a new session (its own process group), so ending the group also ends
 the children it spawned (Dagster's code servers and run workers). Descendants that left
 the group are found with psutil. On Linux each direct child also gets PDEATHSIG, so a
-SIGKILLed floe-test does not leave a platform behind.
+SIGKILLed floe-test does not leave a platform behind. Python services can instead be forked
+from one preloaded interpreter (``preload`` then ``start_python``: ``tools/preload.py``),
+with the same session, log, environment and PDEATHSIG.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import psutil
+
+from floe_testing.tools.preload import PreloadServer
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -29,12 +33,25 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
             libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+class Child(Protocol):
+    """What the supervisor needs of a process: ``subprocess.Popen`` and ``ForkedProcess``."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
 @dataclass
 class ManagedProcess:
     name: str
-    popen: subprocess.Popen[bytes]
+    popen: Child
     log_path: Path
-    log_file: IO[bytes] = field(repr=False)
+    log_file: IO[bytes] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -59,6 +76,8 @@ class ProcessSupervisor:
         self.log_dir = log_dir
         self.die_with_parent = die_with_parent
         self.processes: list[ManagedProcess] = []
+        self.preload_server: PreloadServer | None = None
+        self._preload_process: ManagedProcess | None = None
 
     def start(
         self,
@@ -85,8 +104,39 @@ class ProcessSupervisor:
         self.processes.append(process)
         return process
 
+    def preload(self, modules: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
+        """Start importing ``modules`` in one interpreter (returns at once) for
+        ``start_python`` to fork services from; its own errors go to ``preload.log``."""
+        log_path = self.log_dir / "preload.log"
+        self.preload_server = PreloadServer.start(modules, env, cwd, log_path)
+        self._preload_process = ManagedProcess("preload", self.preload_server.popen, log_path)
+
+    def start_python(
+        self,
+        name: str,
+        entry: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: Path,
+    ) -> ManagedProcess:
+        """Run ``entry`` (``module:function``, as its console script would with ``argv``)
+        forked from the preloaded interpreter, logging to ``<log_dir>/<name>.log``; blocks
+        until the preload's imports are done. Without ``preload``, it preloads nothing."""
+        if self.preload_server is None:
+            self.preload((), env, cwd)
+        assert self.preload_server is not None
+        log_path = self.log_dir / f"{name}.log"
+        child = self.preload_server.fork(
+            entry, argv, env, cwd, log_path, die_with_parent=self.die_with_parent
+        )
+        process = ManagedProcess(name, child, log_path)
+        self.processes.append(process)
+        return process
+
     def dead(self) -> list[ManagedProcess]:
-        return [p for p in self.processes if not p.alive()]
+        """Processes that ended, the preload server among them (it lives until ``stop_all``)."""
+        watched = [*self.processes, *([self._preload_process] if self._preload_process else [])]
+        return [p for p in watched if not p.alive()]
 
     def process_groups(self) -> list[int]:
         return [p.pid for p in self.processes if p.alive()]
@@ -101,7 +151,11 @@ class ProcessSupervisor:
             signal_group(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=grace)
-            process.log_file.close()
+            if process.log_file is not None:
+                process.log_file.close()
+        if self.preload_server is not None:
+            self.preload_server.stop(timeout=grace)
+            self.preload_server = self._preload_process = None
         return killed
 
 

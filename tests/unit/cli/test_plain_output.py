@@ -70,7 +70,11 @@ def test_tiers_colours_when_forced() -> None:
     assert ANSI.search(tiers_output(FORCE_COLOR="1"))
 
 
-def test_run_summary_without_a_tty_keeps_its_title_on_one_line() -> None:
+def test_run_summary_without_a_tty_keeps_its_title_on_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in TERMINAL_ENV:  # as in a CI log (pytest-xdist's workers get COLUMNS=80)
+        monkeypatch.delenv(name, raising=False)
     buffer = io.StringIO()
     summary = RunSummary(
         run_id="20250101-120000-abcdef12",

@@ -70,6 +70,8 @@ class LocalBackend(Backend):
         self.gate = Path(os.devnull)
         self.data: DataPlatform | None = None
         self.early_status: int | None = None  # pytest's status when it ended during start-up
+        self.dagster_timings: dict[str, float] = {}  # start-up steps, for platform-start.json
+        self.started = 0.0
 
     @classmethod
     def availability(cls) -> Availability:
@@ -141,27 +143,17 @@ class LocalBackend(Backend):
         ui.step(
             f"starting the {plan.profile.name if plan.profile else ''} profile in {self.workdir}"
         )
-        start = time.perf_counter()
-        # a copied, already migrated storage lets all three start at once; the webserver
-        # is told to reconnect once the code server listens (saves ~4 s over in-order)
-        dagster.initialize_instance(layout)
-        ui.step("starting dagster-webserver and dagster-daemon")
-        for service, command in (
-            ("dagster-webserver", dagster.webserver_command(layout)),
-            ("dagster-daemon", dagster.daemon_command(layout)),
-        ):
-            self.supervisor.start(service, command, env, plan.project.root)
-        # pytest starts and collects meanwhile; the plugin holds its test loop at the gate
+        start = self.started = time.perf_counter()
+        # Dagster's import is most of each service's start: one interpreter imports it while
+        # pytest starts and collects (the plugin holds its test loop at the gate) and the data
+        # services start; then the three services fork from it
+        self.supervisor.preload(dagster.PRELOAD, env, plan.project.root)
+        dagster.initialize_instance(layout)  # a copied, already migrated storage
         self._start_pytest(plan, ui)
         try:
             code_env = self._start_data_services(plan, ui, env)
-            ui.step("starting dagster-user-code")
-            self.supervisor.start(
-                "dagster-user-code",
-                dagster.code_server_command(layout),
-                {**env, **code_env},
-                plan.project.root,
-            )
+            ui.step("starting dagster-user-code, then dagster-webserver and dagster-daemon")
+            self._start_dagster(layout, {**env, **code_env}, env, plan)
             if self.data is not None:
                 self.data.await_independent()
                 ui.step(f"data services ready: {self._timings()}")
@@ -177,8 +169,40 @@ class LocalBackend(Backend):
         self._write_endpoints(plan, self.workdir / ENDPOINTS_FILE)
         open_gate(self.gate)
         ready = time.perf_counter() - start
-        handoff.write_timings(plan.results_dir, self.data, ready)
+        handoff.write_timings(plan.results_dir, self.data, ready, self.dagster_timings)
         ui.step(f"platform ready in {ready:.1f}s: dagster http://{layout.host}:{webserver_port}")
+
+    def _start_dagster(
+        self,
+        layout: dagster.DagsterLayout,
+        code_env: dict[str, str],
+        env: dict[str, str],
+        plan: RunPlan,
+    ) -> None:
+        """The code server first; webserver and daemon once it answers, so that their first
+        workspace load succeeds (no reload, no DagsterUserCodeUnreachableError logged)."""
+        assert self.supervisor is not None
+        code = dagster.code_server_entry(layout)
+        root = plan.project.root
+        server = self.supervisor.preload_server
+        if server is not None:  # the fork would block: wait here, watching pytest and the rest
+            self._await("Dagster to be imported", server.ready)
+        self.supervisor.start_python("dagster-user-code", code.target, code.argv, code_env, root)
+        self._mark("dagster imported")
+        self._await(
+            f"dagster-user-code on port {layout.code_server_port}",
+            lambda: tcp_open(layout.host, layout.code_server_port, timeout=0.5),
+        )
+        self._mark("dagster-user-code")
+        for service, entry in (
+            ("dagster-webserver", dagster.webserver_entry(layout)),
+            ("dagster-daemon", dagster.daemon_entry(layout)),
+        ):
+            self.supervisor.start_python(service, entry.target, entry.argv, env, root)
+
+    def _mark(self, step: str) -> None:
+        """Seconds from the platform's start to ``step`` (``platform-start.json``)."""
+        self.dagster_timings[step] = round(time.perf_counter() - self.started, 2)
 
     def _start_data_services(self, plan: RunPlan, ui: Ui, env: dict[str, str]) -> dict[str, str]:
         """Start the full profile's data services; the code location's environment for them."""
@@ -205,19 +229,17 @@ class LocalBackend(Backend):
     def _await_dagster(self, layout: dagster.DagsterLayout) -> None:
         from floe_testing.clients.dagster import DagsterClient
 
-        self._await(
-            f"dagster-user-code on port {layout.code_server_port}",
-            lambda: tcp_open(layout.host, layout.code_server_port),
-        )
         with DagsterClient(f"http://{layout.host}:{layout.webserver_port}", timeout=5) as client:
             self._await(
                 "dagster-webserver to load the demo code location",
                 lambda: _location_loaded(client),
             )
+            self._mark("dagster-webserver")
             self._await(
                 "dagster-daemon to report healthy",
                 lambda: all(client.daemon_health().values()),
             )
+            self._mark("dagster-daemon")
 
     def _await(self, what: str, condition: Callable[[], object]) -> None:
         """Poll ``condition`` while the platform's processes stay alive; fail fast if one dies."""
@@ -245,7 +267,7 @@ class LocalBackend(Backend):
             wait_for(
                 ready,
                 timeout=READY_TIMEOUT,
-                interval=0.1,
+                interval=0.05,
                 description=what,
                 retry_on=(OSError, httpx.HTTPError, DagsterGraphQLError),
             )

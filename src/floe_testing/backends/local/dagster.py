@@ -3,6 +3,9 @@ the webserver and the daemon, sharing one per-run ``DAGSTER_HOME``.
 
 The layout mirrors the chart: user code runs in its own server (which owns the DuckDB file
 and launches run workers), webserver and daemon reach it over gRPC from ``workspace.yaml``.
+The three are forked from one interpreter that imported Dagster once (``PRELOAD``,
+``floe_testing.tools.preload``): the code server first, webserver and daemon once it answers,
+so their first workspace load succeeds.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ class DagsterLayout:
                 },
             },
             "run_monitoring": {"enabled": True, "poll_interval_seconds": 5},
+            # as the chart: step output stays in the run worker's log, not per-step files
+            "compute_logs": {
+                "module": "dagster._core.storage.noop_compute_log_manager",
+                "class": "NoOpComputeLogManager",
+            },
             "telemetry": {"enabled": False},
             "nux": {"enabled": False},
         }
@@ -82,59 +90,58 @@ class DagsterLayout:
         self.workspace.write_text(yaml.safe_dump(workspace))
 
 
-def _script(name: str) -> str:
-    """A console script of this environment (the venv's bin), else from PATH."""
-    beside = Path(sys.executable).with_name(name)
-    if beside.exists():
-        return str(beside)
-    found = shutil.which(name)
-    if found is None:
-        raise FileNotFoundError(f"{name} is not installed in this environment")
-    return found
+# what the three services import, loaded once by the preload server they fork from
+# (floe_demo itself is not: it reads its environment at import, and only the code server's has
+# the data services' settings)
+PRELOAD = ("dagster._cli", "dagster._daemon.cli", "dagster_webserver.cli", "dagster_duckdb")
 
 
-def code_server_command(layout: DagsterLayout) -> list[str]:
-    return [
-        _script("dagster"),
-        "api",
-        "grpc",
-        "--module-name",
-        CODE_MODULE,
-        "--host",
-        layout.host,
-        "--port",
-        str(layout.code_server_port),
-        "--location-name",
-        CODE_LOCATION,
-    ]
+@dataclass(frozen=True)
+class PythonEntry:
+    """A console script as ``ProcessSupervisor.start_python`` runs it: its target and argv."""
+
+    target: str
+    argv: list[str]
 
 
-def webserver_command(layout: DagsterLayout) -> list[str]:
-    return [
-        _script("dagster-webserver"),
-        "--host",
-        layout.host,
-        "--port",
-        str(layout.webserver_port),
-        "--workspace",
-        str(layout.workspace),
-    ]
+def code_server_entry(layout: DagsterLayout) -> PythonEntry:
+    return PythonEntry(
+        "dagster._cli:main",
+        [
+            "dagster",
+            "api",
+            "grpc",
+            "--module-name",
+            CODE_MODULE,
+            "--host",
+            layout.host,
+            "--port",
+            str(layout.code_server_port),
+            "--location-name",
+            CODE_LOCATION,
+        ],
+    )
 
 
-def daemon_command(layout: DagsterLayout) -> list[str]:
-    """dagster-daemon, importing Dagster at once but running once the code server answers
-    (``floe_testing.backends.local.daemon``)."""
-    return [
-        sys.executable,
-        "-m",
-        "floe_testing.backends.local.daemon",
-        layout.host,
-        str(layout.code_server_port),
-        "--",
-        "run",
-        "--workspace",
-        str(layout.workspace),
-    ]
+def webserver_entry(layout: DagsterLayout) -> PythonEntry:
+    return PythonEntry(
+        "dagster_webserver.cli:main",
+        [
+            "dagster-webserver",
+            "--host",
+            layout.host,
+            "--port",
+            str(layout.webserver_port),
+            "--workspace",
+            str(layout.workspace),
+        ],
+    )
+
+
+def daemon_entry(layout: DagsterLayout) -> PythonEntry:
+    return PythonEntry(
+        "dagster._daemon.cli:main", ["dagster-daemon", "run", "--workspace", str(layout.workspace)]
+    )
 
 
 def storage_template(cache_root: Path | None = None) -> Path:

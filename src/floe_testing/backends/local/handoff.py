@@ -4,7 +4,7 @@ script (``endpoints.env`` is ``floe_testing.protocol.endpoints_file``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +15,16 @@ TIMINGS_FILE = "platform-start.json"
 STOP_SCRIPT = "stop.sh"
 
 
-def write_timings(results_dir: Path, data: DataPlatform | None, ready: float) -> Path:
-    """``platform-start.json``: seconds from the start until each service was healthy."""
+def write_timings(
+    results_dir: Path,
+    data: DataPlatform | None,
+    ready: float,
+    steps: Mapping[str, float] | None = None,
+) -> Path:
+    """``platform-start.json``: seconds from the start until each service was healthy (and
+    until each of ``steps``: Dagster imported, each Dagster service ready)."""
     timings = dict(data.timings) if data is not None else {}
+    timings.update(steps or {})
     timings["dagster"] = round(ready, 2)  # webserver, daemon, code location loaded
     results_dir.mkdir(parents=True, exist_ok=True)
     path = results_dir / TIMINGS_FILE
