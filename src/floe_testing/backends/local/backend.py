@@ -61,6 +61,8 @@ class SuiteEndedEarly(Exception):
 class LocalBackend(Backend):
     name = "local"
     summary = "embedded: the profile's services as local processes"
+    # pytest starts with the platform and collects meanwhile (False: the platform alone)
+    starts_suite_with_platform = True
 
     def __init__(self) -> None:
         self.workdir: Path | None = None
@@ -152,7 +154,8 @@ class LocalBackend(Backend):
         ):
             self.supervisor.start(service, command, env, plan.project.root)
         # pytest starts and collects meanwhile; the plugin holds its test loop at the gate
-        self._start_pytest(plan, ui)
+        if self.starts_suite_with_platform:
+            self._start_pytest(plan, ui)
         try:
             code_env = self._start_data_services(plan, ui, env)
             ui.step("starting dagster-user-code")
