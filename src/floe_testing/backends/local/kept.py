@@ -31,7 +31,7 @@ from floe_testing.core.polling import tcp_open
 from floe_testing.core.ui import Ui
 from floe_testing.plan import ClusterOptions, RunPlan
 from floe_testing.protocol import endpoints_file
-from floe_testing.protocol.gate import GATE_ENV
+from floe_testing.protocol.gate import open_gate
 from floe_testing.tools import processes
 
 PROBE_TIMEOUT = 3.0  # seconds each health answer may take
@@ -85,14 +85,22 @@ class LocalRecord:
         return endpoints_file.read(Path(self.endpoints_file))
 
 
-def probe(record: LocalRecord) -> Health:
-    """Every process still running, every health port of the contract accepting connections,
-    the webserver answering and each of Dagster's required daemons reporting healthy."""
+def probe_processes(record: LocalRecord) -> Health:
+    """The cheap half of ``probe``: every process still running, its endpoints file there."""
     for process in record.processes:
         if not process.running():
             return Health(False, f"{process.name} (pid {process.pid}) is not running")
     if not Path(record.endpoints_file).is_file():
         return Health(False, f"{record.endpoints_file} is gone")
+    return Health(True, "")
+
+
+def probe(record: LocalRecord) -> Health:
+    """Every process still running, every health port of the contract accepting connections,
+    the webserver answering and each of Dagster's required daemons reporting healthy."""
+    processes_health = probe_processes(record)
+    if not processes_health.healthy:
+        return processes_health
     for check in record.health_ports:
         try:
             tcp_open(check.host, check.port, timeout=PROBE_TIMEOUT)
@@ -211,17 +219,25 @@ class AttachedLocal(LocalBackend):
         self.run_dir: Path | None = None
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
-        health = probe(self.record)
+        """pytest starts and collects while the platform is probed (as in a cold run, the
+        plugin holds its test loop at the gate), so the probe costs the run nothing."""
+        health = probe_processes(self.record)
         if not health.healthy:
             raise self.ref.not_healthy(health)
-        # this run's own scratch (the gate file the base class opens before pytest starts)
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"floe-test-{plan.run_id}-"))
         self.gate = self.run_dir / "platform-gate"
+        self._start_pytest(plan, ui)
+        health = probe(self.record)
+        if not health.healthy:
+            open_gate(self.gate, f"kept platform {self.ref.name} is not healthy")
+            raise self.ref.not_healthy(health)
+        open_gate(self.gate)
+        if self.pytest is not None and self.pytest.poll() is not None:
+            self.early_status = self.pytest.returncode  # it had nothing to run: its verdict
         ui.step(f"kept platform {self.ref.name}: healthy ({self.record.dagster_url})")
 
     def test_environment(self, plan: RunPlan) -> dict[str, str]:
         env = super().test_environment(plan)
-        env.pop(GATE_ENV, None)  # the platform is up: nothing to wait for
         env.update(self.record.contract_env())
         env[LOG_DIR_ENV] = self.record.log_dir
         env[endpoints_file.ENDPOINTS_FILE_ENV] = self.record.endpoints_file
