@@ -188,6 +188,7 @@ def _start(
         except BaseException:
             ui.step(f"platform {name} did not start: removing what was started")
             _guarded(ui, lambda: starter.abandon(plan, ui))
+            registry.remove(name, lock_file=True)  # no record was written: nothing is kept
             raise
         assert plan.profile is not None
         kept = KeptPlatform(

@@ -133,6 +133,7 @@ def test_a_failed_up_is_abandoned_and_leaves_no_record(
         _up(registry, tmp_path)
     assert keeper.calls == ["up minimal keep=True", "abandon"]
     assert registry.names() == []
+    assert list(registry.root.iterdir()) == []  # not even a lock file
 
 
 @pytest.mark.parametrize(

@@ -166,7 +166,14 @@ class ClusterKeeper(Keeper):
         from floe_testing.tools.helm import find_helm
 
         record = ClusterRecord.of(details)
-        kube = record.kube()
+        try:
+            kube = record.kube()
+        except FloeTestError as exc:
+            raise InfrastructureError(
+                f"cannot reach namespace {record.namespace}: {exc.message}",
+                "restore the kubeconfig it was started with",
+                cause="teardown",
+            ) from exc
         left: list[str] = []
         kubeconfig = Path(record.kubeconfig) if record.kubeconfig else None
         try:
