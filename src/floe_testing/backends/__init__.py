@@ -13,6 +13,7 @@ from floe_testing.core.errors import BadValueError, UsageError
 
 if TYPE_CHECKING:
     from floe_testing.backends.base import Availability, Backend
+    from floe_testing.backends.kept import Keeper
 
 _REGISTRY = {
     "local": "floe_testing.backends.local.backend:LocalBackend",
@@ -52,3 +53,28 @@ def choose_backend(tier: Tier, requested: str | None) -> tuple[str, str]:
         f"no backend of the {tier.name} tier is usable here: {'; '.join(skipped)}",
         "fix one of the above, or choose another with --backend",
     )
+
+
+_KEEPERS = {
+    "local": "floe_testing.backends.local.kept:LocalKeeper",
+    "cluster": "floe_testing.backends.cluster.kept:ClusterKeeper",
+}
+
+
+def keeping_backends() -> tuple[str, ...]:
+    """The backends that keep platforms (``floe-test platform up --backend``)."""
+    return tuple(_KEEPERS)
+
+
+def keeper(name: str) -> Keeper:
+    """The backend's keeper of platforms (``floe-test platform up --backend NAME``)."""
+    if name not in _KEEPERS:
+        backend_class(name)  # an unknown name: exit 2 listing the backends
+        raise UsageError(
+            f"the {name} backend does not keep platforms (only {' and '.join(_KEEPERS)} do)",
+            "for Kind: floe-test cluster up, then floe-test platform up TIER --backend cluster "
+            "--kubeconfig $(floe-test cluster status --kubeconfig)",
+        )
+    module, _, attr = _KEEPERS[name].partition(":")
+    cls: type[Keeper] = getattr(import_module(module), attr)
+    return cls()

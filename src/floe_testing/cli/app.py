@@ -29,7 +29,8 @@ app = typer.Typer(
 )
 
 _COMMAND_MODULES = (
-    "run", "tiers", "manifest", "chart", "kind", "requirements", "bootstrap", "history",
+    "run", "platform", "tiers", "manifest", "chart", "kind", "requirements", "bootstrap",
+    "history",
 )  # fmt: skip
 
 

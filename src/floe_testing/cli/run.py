@@ -11,6 +11,8 @@ from floe_testing.cli import options
 from floe_testing.cli.options import CLUSTER
 
 if TYPE_CHECKING:
+    from floe_testing.backends.base import Backend
+    from floe_testing.core.ui import Ui
     from floe_testing.history.hook import RunHistory
     from floe_testing.plan import RunPlan
 
@@ -33,6 +35,13 @@ def run(
     keep: Annotated[
         bool, typer.Option("--keep", help="Leave the platform running and print how to stop it.")
     ] = False,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            help="Run only the suite against this kept platform (`floe-test platform up`); "
+            "it is neither started nor stopped.",
+        ),
+    ] = None,
     shards: options.Shards = None,
     kubeconfig: Annotated[
         Path | None, typer.Option(help="kubeconfig file.", rich_help_panel=CLUSTER)
@@ -103,6 +112,8 @@ def run(
 
       floe-test run integration --backend local
 
+      floe-test run integration --platform local-minimal
+
       floe-test run integration --suite tests/integration/test_pipeline_runs.py -- -k failing
 
       floe-test run integration --backend cluster --kubeconfig kc.yaml --shards 3
@@ -122,18 +133,41 @@ def run(
         raise UsageError("--max-failures applies to a soak", "add --soak DURATION, e.g. 30m")
     soak_seconds = parse_duration(soak) if soak is not None else None
     run_history = RunHistory.open(history)
+    plan_options: dict[str, Any] = {
+        "profile": profile,
+        "suite": suite,
+        "results_dir": results_dir,
+        "timeout": timeout,
+        "keep": keep,
+        "shards": shards,
+        "pytest_args": tuple(pytest_args or ()),
+    }
+    settings = _settings(env, scale)
+    if platform is not None:
+        _refuse_with_platform(
+            platform,
+            {
+                "--keep": keep,
+                "--no-install": no_install,
+                "--reuse-cluster": reuse_cluster,
+                "--kubeconfig": kubeconfig,
+                "--context": context,
+                "--namespace": namespace,
+                "--platform-image": platform_image,
+                "--values": values,
+            },
+        )
+        raise typer.Exit(
+            _run_attached(
+                platform, tier, backend, image, run_history, settings, plan_options,
+                soak_seconds, max_failures or 0,
+            )
+        )  # fmt: skip
     plan = _plan(
         tier,
         backend,
         run_history,
-        _settings(env, scale),
-        profile=profile,
-        suite=suite,
-        results_dir=results_dir,
-        timeout=timeout,
-        keep=keep,
-        shards=shards,
-        pytest_args=tuple(pytest_args or ()),
+        settings,
         cluster=ClusterOptions(
             kubeconfig=kubeconfig,
             context=context,
@@ -144,8 +178,66 @@ def run(
             install=not no_install,
             reuse_cluster=reuse_cluster,
         ),
+        **plan_options,
     )
     raise typer.Exit(_execute(plan, run_history, soak_seconds, max_failures or 0))
+
+
+def _refuse_with_platform(name: str, given: dict[str, object]) -> None:
+    """Options that describe a platform to start make no sense against a kept one."""
+    from floe_testing.core.errors import UsageError
+
+    clashing = [option for option, value in given.items() if value]
+    if clashing:
+        raise UsageError(
+            f"{', '.join(clashing)} describe{'s' * (len(clashing) == 1)} a platform to start; "
+            f"--platform {name} runs against one that is already up, with its own settings",
+            f"drop {', '.join(clashing)} (or start another platform: floe-test platform up)",
+        )
+
+
+def _run_attached(
+    name: str,
+    tier: str,
+    backend: str | None,
+    image: str | None,
+    run_history: RunHistory,
+    settings: dict[str, str],
+    plan_options: dict[str, Any],
+    soak_seconds: float | None,
+    max_failures: int,
+) -> int:
+    """Run the suite against kept platform ``name``, holding it (shared) until the end."""
+    from floe_testing.core.errors import UsageError
+    from floe_testing.core.ui import Ui
+    from floe_testing.platforms.lifecycle import attached
+
+    with attached(name, Ui()) as attachment:
+        kept = attachment.kept
+        if backend is not None and backend != kept.backend:
+            raise UsageError(
+                f"--backend {backend}: platform {name} runs on the {kept.backend} backend",
+                f"drop --backend, or start a platform there: floe-test platform up {tier} "
+                f"--backend {backend}",
+            )
+        plan = _plan(
+            tier,
+            kept.backend,
+            run_history,
+            settings,
+            cluster=attachment.cluster_options(image),
+            backend_reason=f"kept platform {name}",
+            **plan_options,
+        )
+        chosen = plan.profile.name if plan.profile else "none"
+        if chosen != kept.profile:
+            raise UsageError(
+                f"the {plan.tier.name} tier runs on the {chosen} profile; platform {name} runs "
+                f"{kept.profile}",
+                f"start one for it: floe-test platform up {plan.tier.name} --backend "
+                f"{kept.backend} --name OTHER (or pass --profile {kept.profile})",
+            )
+        return _execute(plan, run_history, soak_seconds, max_failures, attachment.backend())
 
 
 def _settings(env: list[str] | None, scale: int | None) -> dict[str, str]:
@@ -164,6 +256,7 @@ def _plan(
     backend: str | None,
     run_history: RunHistory,
     settings: dict[str, str],
+    backend_reason: str | None = None,
     **plan_options: Any,
 ) -> RunPlan:
     """The run's plan (every usage error found here, before anything starts), with the
@@ -174,6 +267,7 @@ def _plan(
 
     project = load_project()
     backend_name, reason = choose_backend(resolve_tier(project, tier), backend)
+    reason = backend_reason or reason
     plan = build_plan(
         project, tier, backend=backend_name, backend_reason=reason, env=settings, **plan_options
     )
@@ -181,17 +275,35 @@ def _plan(
 
 
 def _execute(
-    plan: RunPlan, run_history: RunHistory, soak_seconds: float | None, max_failures: int
+    plan: RunPlan,
+    run_history: RunHistory,
+    soak_seconds: float | None,
+    max_failures: int,
+    runner: Backend | None = None,
 ) -> int:
     """Announce the run, drive it through its backend (as a soak when asked) and record it;
     the run's exit code."""
     from floe_testing.backends import backend_class
     from floe_testing.core.ui import Ui
-    from floe_testing.run.pipeline import execute
+    from floe_testing.run.results_folder import claimed
 
-    runner = backend_class(plan.backend)()
+    runner = runner or backend_class(plan.backend)()
     runner.check(plan)
     ui = Ui()
+    with claimed(plan, ui) as own:  # overlapping runs never share a results folder
+        return _drive(own, runner, ui, run_history, soak_seconds, max_failures)
+
+
+def _drive(
+    plan: RunPlan,
+    runner: Backend,
+    ui: Ui,
+    run_history: RunHistory,
+    soak_seconds: float | None,
+    max_failures: int,
+) -> int:
+    from floe_testing.run.pipeline import execute
+
     ui.step(
         f"{plan.tier.name} tier · profile {plan.profile.name if plan.profile else 'none'} · "
         f"backend [bold]{plan.backend}[/] ({plan.backend_reason}) · run {plan.run_id}"

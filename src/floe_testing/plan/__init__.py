@@ -25,6 +25,7 @@ class ClusterOptions:
     values_files: tuple[Path, ...] = ()  # chart values layered over the tier's values file
     install: bool = True
     reuse_cluster: bool = False
+    create_namespace: bool = False  # a --namespace that does not exist yet is created
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,17 @@ class RunPlan:
     pytest_args: tuple[str, ...] = ()
     cluster: ClusterOptions = field(default_factory=ClusterOptions)
     env: tuple[tuple[str, str], ...] = ()
+    results_folder: str | None = None  # instead of <tier>/ while another run writes there
+
+    @property
+    def results_dir(self) -> Path:
+        """``<results-dir>/<tier>``: junit.xml, summary.json, logs/ and diagnostics/."""
+        return self.results_root / (self.results_folder or self.tier.name)
 
     @property
     def settings(self) -> dict[str, str]:
         """The tier's settings for its tests (tier env overlaid with ``--env``)."""
         return dict(self.env)
-
-    @property
-    def results_dir(self) -> Path:
-        """``<results-dir>/<tier>``: junit.xml, summary.json, logs/ and diagnostics/."""
-        return self.results_root / self.tier.name
 
     @property
     def junit_path(self) -> Path:

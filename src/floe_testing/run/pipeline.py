@@ -9,7 +9,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import Any
 
@@ -56,6 +56,16 @@ def _signals(handler: Callable[[int, FrameType | None], Any]) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def interruptible() -> AbstractContextManager[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` inside the block, so its cleanup runs."""
+    return _signals(_raise_interrupted)
+
+
+def shielded(late_signals: list[str]) -> AbstractContextManager[None]:
+    """Cleanup that must finish: SIGINT and SIGTERM are noted in ``late_signals``, not obeyed."""
+    return _signals(lambda signum, _f: late_signals.append(signal.Signals(signum).name))
 
 
 def verdict_of(exit_status: int, plan: RunPlan) -> tuple[int, str, str]:
@@ -162,7 +172,7 @@ def _clean_up(
     late_signals: list[str],
 ) -> None:
     """Collect, then tear down (or keep); a signal meanwhile lands in ``late_signals``."""
-    with _signals(lambda signum, _f: late_signals.append(signal.Signals(signum).name)):
+    with shielded(late_signals):
         with timer.phase("collect"):
             _guarded(ui, "collect", lambda: backend.collect(plan, ui, failed))
         with timer.phase("teardown"):

@@ -143,12 +143,8 @@ class ProcessSupervisor:
 
     def stop_all(self, grace: float = 5.0) -> list[str]:
         """End every process and its descendants; returns what had to be SIGKILLed."""
-        tree = [member for process in self.processes for member in process_tree(process.pid)]
+        killed = stop_groups([process.pid for process in self.processes], grace)
         for process in self.processes:
-            signal_group(process.pid, signal.SIGTERM)
-        killed = end_processes(tree, grace)
-        for process in self.processes:
-            signal_group(process.pid, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=grace)
             if process.log_file is not None:
@@ -169,6 +165,39 @@ def process_tree(pid: int) -> list[psutil.Process]:
         parent = psutil.Process(pid)
         return [parent, *parent.children(recursive=True)]
     return []
+
+
+def stop_groups(leaders: Sequence[int], grace: float) -> list[str]:
+    """End the groups led by ``leaders`` and every descendant (also those that left the
+    group): SIGTERM, SIGKILL what is left after ``grace`` seconds; the SIGKILLed ones."""
+    tree = [member for pid in leaders for member in process_tree(pid)]
+    for pid in leaders:
+        signal_group(pid, signal.SIGTERM)
+    killed = end_processes(tree, grace)
+    for pid in leaders:
+        signal_group(pid, signal.SIGKILL)
+    return killed
+
+
+def start_time(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch); None once it has ended. With
+    the pid it names one process for good: a reused pid has another start time."""
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None
+
+
+def running(pid: int, started: float) -> bool:
+    """Whether the process ``start_time`` saw as (``pid``, ``started``) still runs (an ended
+    one waiting for its parent to reap it does not)."""
+    try:
+        process = psutil.Process(pid)
+        return (
+            abs(process.create_time() - started) < 0.01 and process.status() != psutil.STATUS_ZOMBIE
+        )
+    except psutil.Error:
+        return False
 
 
 def end_processes(members: Sequence[psutil.Process], grace: float) -> list[str]:

@@ -15,9 +15,12 @@ from floe_testing.tools.processes import (
     group_members,
     process_tree,
     processes_matching,
+    running,
     signal_group,
     signal_processes,
+    start_time,
     stop_group,
+    stop_groups,
 )
 
 
@@ -82,3 +85,29 @@ def test_an_ended_process_has_no_command_line_children_or_tree() -> None:
     assert children(done.pid) == []
     assert process_tree(done.pid) == []
     signal_group(done.pid, signal.SIGTERM)  # no such group: nothing happens
+
+
+def test_a_kept_process_is_known_by_pid_and_start_time_and_its_groups_end_together() -> None:
+    """What a kept platform records of each process, and how ``platform down`` ends them."""
+    leaders = [_group_leader("sh", "-c", "sleep 60 & echo started; wait") for _ in range(2)]
+    try:
+        for leader in leaders:
+            assert leader.stdout is not None
+            assert leader.stdout.readline() == b"started\n"
+        started = start_time(leaders[0].pid)
+        assert started is not None
+        assert running(leaders[0].pid, started)
+        assert not running(leaders[0].pid, started - 100)  # a reused pid is another process
+        members = [pid for leader in leaders for pid in group_members(leader.pid)]
+        assert len(members) == 4
+        assert stop_groups([leader.pid for leader in leaders], grace=10) == []
+        for leader in leaders:
+            leader.wait(timeout=10)
+            assert group_members(leader.pid) == []
+        assert not running(leaders[0].pid, started)
+        assert start_time(leaders[0].pid) is None
+    finally:
+        for leader in leaders:
+            if leader.poll() is None:
+                signal_group(leader.pid, signal.SIGKILL)
+                leader.wait()

@@ -146,10 +146,10 @@ class ClusterBackend(Backend):
             raise kube.unreachable(exc) from exc
         if found is not None and (found.get("status") or {}).get("phase") == "Terminating":
             ui.step(f"namespace {self.namespace} is terminating; waiting until it is gone")
-            _await_namespace_gone(kube, self.namespace)
+            await_namespace_gone(kube, self.namespace)
             found = None
         exists = found is not None
-        if plan.cluster.namespace and not exists:
+        if plan.cluster.namespace and not exists and not plan.cluster.create_namespace:
             raise InfrastructureError(
                 f"namespace {self.namespace} does not exist on {kube.server}",
                 "pass the namespace where the platform runs, or drop --namespace for a fresh one",
@@ -247,12 +247,12 @@ class ClusterBackend(Backend):
         started = time.perf_counter()
         try:
             for kind, name, namespace in reversed(self.created):
-                _attempt(left, f"{kind} {name}", partial(kube.delete, kind, name, namespace))
+                attempt(left, f"{kind} {name}", partial(kube.delete, kind, name, namespace))
             if self.platform is not None:
-                _attempt(left, "helm uninstall", partial(self.platform.uninstall, ui))
+                attempt(left, "helm uninstall", partial(self.platform.uninstall, ui))
             if self.namespace_created:
                 ui.step(f"deleting namespace {self.namespace}")
-                _attempt(left, f"Namespace {self.namespace}", self._delete_namespace)
+                attempt(left, f"Namespace {self.namespace}", self._delete_namespace)
             if (self.created or self.namespace_created) and not left:
                 ui.info(f"deleted what the run created in {self.namespace}")
         finally:
@@ -279,7 +279,7 @@ class ClusterBackend(Backend):
     def _delete_namespace(self) -> None:
         assert self.kube is not None
         self.kube.delete("Namespace", self.namespace)
-        _await_namespace_gone(self.kube, self.namespace)
+        await_namespace_gone(self.kube, self.namespace)
 
     def disconnect(self) -> None:
         """Close the client without deleting anything (the kind backend deletes the cluster)."""
@@ -317,7 +317,7 @@ class ClusterBackend(Backend):
         )
 
 
-def _await_namespace_gone(kube: Kube, name: str) -> None:
+def await_namespace_gone(kube: Kube, name: str) -> None:
     """Until the namespace controller removed ``name`` (its objects first), with a deadline."""
     from floe_testing.core.polling import WaitTimeout, wait_for
 
@@ -336,7 +336,7 @@ def _await_namespace_gone(kube: Kube, name: str) -> None:
         ) from exc
 
 
-def _attempt(errors: list[str], what: str, action: Callable[[], object]) -> None:
+def attempt(errors: list[str], what: str, action: Callable[[], object]) -> None:
     try:
         action()
     except Exception as exc:

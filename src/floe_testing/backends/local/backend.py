@@ -61,6 +61,8 @@ class SuiteEndedEarly(Exception):
 class LocalBackend(Backend):
     name = "local"
     summary = "embedded: the profile's services as local processes"
+    # pytest starts with the platform and collects meanwhile (False: the platform alone)
+    starts_suite_with_platform = True
 
     def __init__(self) -> None:
         self.workdir: Path | None = None
@@ -149,7 +151,8 @@ class LocalBackend(Backend):
         # services start; then the three services fork from it
         self.supervisor.preload(dagster.PRELOAD, env, plan.project.root)
         dagster.initialize_instance(layout)  # a copied, already migrated storage
-        self._start_pytest(plan, ui)
+        if self.starts_suite_with_platform:
+            self._start_pytest(plan, ui)
         try:
             code_env = self._start_data_services(plan, ui, env)
             ui.step("starting dagster-user-code, then dagster-webserver and dagster-daemon")
