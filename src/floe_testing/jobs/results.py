@@ -8,11 +8,12 @@ durations go to ``durations.json`` so a later run can balance its split with the
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from floe_testing.core.errors import InfrastructureError
+from floe_testing.jobs.classify import Problem
 from floe_testing.protocol import frames
 from floe_testing.protocol.shards import RECORDED_DURATIONS, recorded_durations
 
@@ -44,6 +45,35 @@ def decode_shard(
             cause="no-results",
         )
     return result
+
+
+def decode_shards(
+    shards: dict[int, tuple[list[str], dict[str, Any] | None]],
+) -> tuple[list[frames.ShardResult], list[InfrastructureError]]:
+    """Every shard's result that came back, and why each other one did not: one shard
+    without results does not lose the others'."""
+    decoded: list[frames.ShardResult] = []
+    missing: list[InfrastructureError] = []
+    for index, (lines, terminated) in sorted(shards.items()):
+        try:
+            decoded.append(decode_shard(index, lines, terminated))
+        except InfrastructureError as exc:
+            missing.append(exc)
+    return decoded, missing
+
+
+def held_problem(
+    held: dict[int, Problem], decoded: list[frames.ShardResult], junit_path: Path
+) -> Problem:
+    """The first held cause (an OOM kill), saying which results came back anyway."""
+    index, problem = min(held.items())
+    if any(result.shard == index for result in decoded):
+        kept = f"what it delivered (the test it was running as an error) is in {junit_path}"
+    elif decoded:
+        kept = f"it delivered no results; the other shards' are in {junit_path}"
+    else:
+        kept = "it delivered no results (the kernel killed the runner too)"
+    return replace(problem, message=f"{problem.message}; {kept}")
 
 
 def verdict(results: list[frames.ShardResult]) -> Verdict:

@@ -208,13 +208,18 @@ class ClusterBackend(Backend):
         self.last_exit = monitor.last_exit
         self.phases["suite"] = time.perf_counter() - started
         started = time.perf_counter()
-        try:
-            decoded = [results.decode_shard(i, s.lines, s.terminated) for i, s in shards.items()]
-        except InfrastructureError as exc:
-            self.failure = exc
-            raise
-        verdict = results.write(decoded, plan.results_dir, plan.junit_path)
+        decoded, missing = results.decode_shards(
+            {i: (s.lines, s.terminated) for i, s in shards.items()}
+        )
+        verdict = results.write(decoded, plan.results_dir, plan.junit_path) if decoded else None
         self.phases["collect"] = time.perf_counter() - started
+        if monitor.held:  # an OOM kill: the results it delivered are written, the cause stands
+            self.failure = Failed(results.held_problem(monitor.held, decoded, plan.junit_path))
+            raise self.failure
+        if missing:  # written the others' results; the run fails on the first shard's cause
+            self.failure = missing[0]
+            raise self.failure
+        assert verdict is not None  # every shard decoded
         self.verdict_detail = verdict.detail
         return TestOutcome(verdict.exit_status, verdict.detail)
 
