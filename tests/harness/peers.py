@@ -100,7 +100,7 @@ def grouped(outcomes: Iterable[Outcome]) -> dict[tuple[str, str], list[Outcome]]
 
 def rows(outcomes: Iterable[Outcome]) -> list[tuple[str, ...]]:
     """One row per flow and case: medians over repetitions, every run's seconds listed."""
-    table = []
+    table: list[tuple[str, ...]] = []
     for (flow, case), runs in grouped(outcomes).items():
         back = [f"yes: {r.junit}" if r.to_junit is not None else "no" for r in runs]
         table.append(

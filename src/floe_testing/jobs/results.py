@@ -15,6 +15,7 @@ from typing import Any
 from floe_testing.core.errors import InfrastructureError
 from floe_testing.jobs.classify import Problem
 from floe_testing.protocol import frames
+from floe_testing.protocol.exit_status import PytestExit
 from floe_testing.protocol.shards import RECORDED_DURATIONS, recorded_durations
 
 
@@ -79,26 +80,22 @@ def held_problem(
 def verdict(results: list[frames.ShardResult]) -> Verdict:
     """One pytest-style status for all shards: a crash or failure anywhere fails the run;
     a shard that got no tests (more shards than tests) does not count as 'no tests'."""
-    import pytest  # here, not at the top: importing pytest takes ~0.3 s
-
     statuses = [r.exit_status for r in results]
     details = [f"shard {r.shard}: {r.detail}" for r in results if r.crashed and r.detail]
     if any(r.crashed for r in results):
-        return Verdict(
-            pytest.ExitCode.TESTS_FAILED.value, "; ".join(details) + "; partial results kept"
-        )
+        return Verdict(PytestExit.TESTS_FAILED.value, "; ".join(details) + "; partial results kept")
     worst_first = (
-        pytest.ExitCode.INTERNAL_ERROR,
-        pytest.ExitCode.USAGE_ERROR,
-        pytest.ExitCode.INTERRUPTED,
-        pytest.ExitCode.TESTS_FAILED,
+        PytestExit.INTERNAL_ERROR,
+        PytestExit.USAGE_ERROR,
+        PytestExit.INTERRUPTED,
+        PytestExit.TESTS_FAILED,
     )
     for worst in worst_first:
         if worst in statuses:
             return Verdict(worst.value, "")
-    if all(s == pytest.ExitCode.NO_TESTS_COLLECTED for s in statuses):
-        return Verdict(pytest.ExitCode.NO_TESTS_COLLECTED.value, "")
-    return Verdict(pytest.ExitCode.OK.value, "")
+    if all(s == PytestExit.NO_TESTS_COLLECTED for s in statuses):
+        return Verdict(PytestExit.NO_TESTS_COLLECTED.value, "")
+    return Verdict(PytestExit.OK.value, "")
 
 
 def write(results: list[frames.ShardResult], results_dir: Path, junit_path: Path) -> Verdict:

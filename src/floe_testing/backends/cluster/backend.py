@@ -111,13 +111,14 @@ class ClusterBackend(Backend):
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
         """The namespace, then the chart (unless --no-install) until its workloads are ready."""
-        from floe_testing.deploy.platform import Platform
-
         release = self._release(plan) if plan.cluster.install else None
         kube = self._prepare(plan, ui, pod_security_level(plan, self.platform_image))
         if release is None:
             ui.info("--no-install: the platform is expected to be deployed already")
             return
+        # imported here: a run without install (a kept platform) skips the deploy modules
+        from floe_testing.deploy.platform import Platform
+
         target = plan.cluster.kubeconfig or default_kubeconfig()
         self.platform = Platform.connect(
             release, self.namespace, kube.client, target, plan.cluster.context
