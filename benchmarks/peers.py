@@ -194,8 +194,13 @@ class FloeTestWarm:
             seconds,
             junit.stat().st_mtime - wall if back else None,
             described(junit, partial=done.returncode == 3) if back else "",
-            f"{folder.name}/: {', '.join(kept)}" if back else done.stderr.strip()[-300:],
+            f"{folder.name}/: {', '.join(kept)}" if back else _why(summary, done.stderr),
         )
+
+
+def _why(summary: dict[str, str], stderr: str) -> str:
+    """Why a run brought no JUnit back: its summary's message, else its last words."""
+    return " ".join((summary.get("message") or stderr.strip()[-300:]).split())
 
 
 class _Kubectl:

@@ -127,12 +127,18 @@ def render(table: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> st
 
 
 def notes(outcomes: Iterable[Outcome]) -> list[str]:
-    """What else came back, per flow and case (the last run's note)."""
-    return [
-        f"{flow} / {case}: {runs[-1].note}"
-        for (flow, case), runs in grouped(outcomes).items()
-        if runs[-1].note
-    ]
+    """What else came back, per flow and case: each distinct note once, run numbers first
+    when the runs differ (a run that failed for another cause shows up)."""
+    lines = []
+    for (flow, case), runs in grouped(outcomes).items():
+        seen: dict[str, list[int]] = {}
+        for number, run in enumerate(runs, 1):
+            if run.note:
+                seen.setdefault(run.note, []).append(number)
+        for note, numbers in seen.items():
+            which = "" if len(seen) == 1 else f" (run {', '.join(map(str, numbers))})"
+            lines.append(f"{flow} / {case}{which}: {note}")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,16 @@ import pytest
 import yaml
 
 from floe_testing.tools.helm import render_chart
-from harness.peers import Outcome, always_back, hook_chart, hook_pod, ratio, render, rows
+from harness.peers import (
+    Outcome,
+    always_back,
+    hook_chart,
+    hook_pod,
+    notes,
+    ratio,
+    render,
+    rows,
+)
 from harness.realcluster import seed_job
 
 
@@ -92,3 +101,14 @@ def test_always_back_needs_a_junit_from_every_run() -> None:
         "helm test": False,
     }
     assert always_back(OUTCOMES[:1]) == {"floe-test warm": True}
+
+
+def test_notes_show_each_distinct_note_once_and_which_runs_had_it() -> None:
+    same = Outcome("kubectl apply", "green", "Job succeeded", 9.0, None, "", "pod log")
+    first = Outcome("floe-test warm", "green", "exit 3", 12.0, None, "", "cannot be scheduled")
+    second = Outcome("floe-test warm", "green", "exit 0", 9.0, 8.9, "6 tests", "junit.xml")
+    assert notes([same, first, same, second]) == [
+        "kubectl apply / green: pod log",
+        "floe-test warm / green (run 1): cannot be scheduled",
+        "floe-test warm / green (run 2): junit.xml",
+    ]
