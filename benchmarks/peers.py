@@ -55,7 +55,16 @@ from floe_testing.report.junit import read_totals
 from floe_testing.tools.command import Result
 from floe_testing.tools.helm import HelmSdk
 from harness.paths import FLOE_TEST
-from harness.peers import Outcome, always_back, hook_chart, notes, ratio, render, rows
+from harness.peers import (
+    Outcome,
+    always_back,
+    hook_chart,
+    notes,
+    pytest_seconds,
+    ratio,
+    render,
+    rows,
+)
 from harness.realcluster import RealCluster, cli, installed_platform, kubectl, seed_job
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,6 +204,7 @@ class FloeTestWarm:
             junit.stat().st_mtime - wall if back else None,
             described(junit, partial=done.returncode == 3) if back else "",
             f"{folder.name}/: {', '.join(kept)}" if back else _why(summary, done.stderr),
+            pytest_seconds(done.stdout),
         )
 
 
@@ -274,7 +284,7 @@ class KubectlApply:
         return Outcome(
             KUBECTL, case.name, verdict, seconds,
             time.perf_counter() - start if copied else None,
-            "kubectl cp" if copied else "", _log_note(log, copy_note),
+            "kubectl cp" if copied else "", _log_note(log, copy_note), pytest_seconds(log),
         )  # fmt: skip
 
 
@@ -307,7 +317,7 @@ class HelmTest:
         return Outcome(
             HELM, case.name, verdict, seconds,
             time.perf_counter() - start if copied else None,
-            "kubectl cp" if copied else "", note,
+            "kubectl cp" if copied else "", note, pytest_seconds(log),
         )  # fmt: skip
 
 

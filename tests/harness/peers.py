@@ -7,6 +7,7 @@ Kept apart from the benchmark (which drives a real cluster) so that they are uni
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -74,9 +75,21 @@ class Outcome:
     to_junit: float | None
     junit: str = ""
     note: str = ""
+    suite: float | None = None  # pytest's own seconds, from its last line in the log
 
 
-HEADER = ("flow", "case", "verdict", "to verdict s", "to JUnit s", "JUnit back?", "runs s")
+HEADER = (
+    "flow", "case", "verdict", "to verdict s", "to JUnit s", "JUnit back?", "pytest s", "runs s"
+)  # fmt: skip
+_PYTEST_END = re.compile(r"=+ [^=]* in (?P<seconds>[0-9.]+)s(?: \([0-9:]+\))? =+$")
+
+
+def pytest_seconds(log: str) -> float | None:
+    """The seconds pytest reported on its last line ("=== 9 passed in 6.81s ==="), so the
+    table shows what of a flow's time the suite itself took; None when pytest never got
+    there (an OOM kill). floe-test's live view prefixes the line with ``[shard N]``."""
+    found = [m for m in map(_PYTEST_END.search, log.splitlines()) if m]
+    return float(found[-1]["seconds"]) if found else None
 
 
 def _seconds(values: Sequence[float | None]) -> str:
@@ -111,6 +124,7 @@ def rows(outcomes: Iterable[Outcome]) -> list[tuple[str, ...]]:
                 _seconds([r.to_verdict for r in runs]),
                 _seconds([r.to_junit for r in runs]),
                 _one(back),
+                _seconds([r.suite for r in runs]),
                 ", ".join(f"{r.to_verdict:.1f}" for r in runs),
             )
         )

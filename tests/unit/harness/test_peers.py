@@ -15,6 +15,7 @@ from harness.peers import (
     hook_chart,
     hook_pod,
     notes,
+    pytest_seconds,
     ratio,
     render,
     rows,
@@ -70,9 +71,9 @@ OUTCOMES = [
 def test_rows_give_medians_every_run_and_none_without_a_junit() -> None:
     table = rows(OUTCOMES)
     assert table[0] == (
-        "floe-test warm", "green", "passed", "11.0", "10.8", "yes: 6 tests", "10.0, 12.0"
+        "floe-test warm", "green", "passed", "11.0", "10.8", "yes: 6 tests", "none", "10.0, 12.0"
     )  # fmt: skip
-    assert table[1][2:] == ("passed / Complete", "9.2", "none", "no", "9.0, 9.4")
+    assert table[1][2:] == ("passed / Complete", "9.2", "none", "no", "none", "9.0, 9.4")
     assert [row[:2] for row in table] == [
         ("floe-test warm", "green"),
         ("kubectl apply", "green"),
@@ -112,3 +113,23 @@ def test_notes_show_each_distinct_note_once_and_which_runs_had_it() -> None:
         "floe-test warm / green (run 1): cannot be scheduled",
         "floe-test warm / green (run 2): junit.xml",
     ]
+
+
+def test_pytest_seconds_come_from_its_last_summary_line() -> None:
+    log = (
+        "tests/a.py::test_x PASSED [100%]\n"
+        "=== 1 failed, 1 passed, 1 warning in 0.26s ===\n"
+        "[shard 0] ========== 9 passed, 1 warning in 6.81s ==========\n"
+        "floe-test: shard 0 done\n"
+    )
+    assert pytest_seconds(log) == 6.81
+    assert pytest_seconds("===== 2 passed in 75.02s (0:01:15) =====") == 75.02
+    assert pytest_seconds("tests/a.py::test_x \nfloe-test: shard 0 done (pytest status -9)") is None
+
+
+def test_rows_give_the_median_pytest_seconds() -> None:
+    runs = [
+        Outcome("helm test", "green", "passed", 9.0, None, suite=6.5),
+        Outcome("helm test", "green", "passed", 10.0, None, suite=6.9),
+    ]
+    assert rows(runs)[0][6] == "6.7"
