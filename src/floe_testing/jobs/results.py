@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from floe_testing.config.labels import RUNNER_CONTAINER
 from floe_testing.core.errors import InfrastructureError
-from floe_testing.jobs.classify import Problem
+from floe_testing.jobs.classify import Problem, oom_killed
 from floe_testing.protocol import frames
 from floe_testing.protocol.exit_status import PytestExit
 from floe_testing.protocol.shards import RECORDED_DURATIONS, recorded_durations
@@ -61,6 +62,18 @@ def decode_shards(
         except InfrastructureError as exc:
             missing.append(exc)
     return decoded, missing
+
+
+def with_oom_kills(
+    held: dict[int, Problem], decoded: list[frames.ShardResult], pods: dict[int, str]
+) -> dict[int, Problem]:
+    """The held causes plus the OOM kills only the runners saw (their pod status said
+    ``Error``: the runtime reported the exit before the kernel's OOM event)."""
+    found = dict(held)
+    for result in decoded:
+        if result.oom_killed and result.shard not in found:
+            found[result.shard] = oom_killed(pods.get(result.shard, "?"), RUNNER_CONTAINER)
+    return found
 
 
 def held_problem(

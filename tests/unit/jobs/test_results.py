@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from floe_testing.jobs.classify import Problem
-from floe_testing.jobs.results import decode_shards, held_problem
+from floe_testing.jobs.results import decode_shards, held_problem, with_oom_kills
 from floe_testing.protocol import frames
 
 JUNIT = Path("results/integration/junit.xml")
@@ -38,3 +38,15 @@ def test_an_oom_kill_says_which_results_came_back() -> None:
     assert others.message.endswith(f"it delivered no results; the other shards' are in {JUNIT}")
     none = held_problem({0: OOM}, [], JUNIT)
     assert none.message.endswith("it delivered no results (the kernel killed the runner too)")
+
+
+def test_an_oom_kill_only_the_runner_saw_is_held_too() -> None:
+    seen = frames.ShardResult(shard=1, exit_status=-9, junit_xml="", crashed=True, oom_killed=True)
+    held = with_oom_kills({0: OOM}, [_delivered(0), seen], {0: "p", 1: "job-1-xyz"})
+    assert list(held) == [0, 1]
+    assert held[0] is OOM
+    assert held[1].cause == "oom-killed"
+    assert held[1].message == (
+        "test pod job-1-xyz was OOMKilled (container test-runner exceeded its memory limit)"
+    )
+    assert with_oom_kills({}, [_delivered(0)], {0: "p"}) == {}

@@ -214,8 +214,10 @@ class ClusterBackend(Backend):
         )
         verdict = results.write(decoded, plan.results_dir, plan.junit_path) if decoded else None
         self.phases["collect"] = time.perf_counter() - started
-        if monitor.held:  # an OOM kill: the results it delivered are written, the cause stands
-            self.failure = Failed(results.held_problem(monitor.held, decoded, plan.junit_path))
+        pods = {i: s.pod for i, s in shards.items()}
+        held = results.with_oom_kills(monitor.held, decoded, pods)
+        if held:  # an OOM kill: the results it delivered are written, the cause stands
+            self.failure = Failed(results.held_problem(held, decoded, plan.junit_path))
             raise self.failure
         if missing:  # written the others' results; the run fails on the first shard's cause
             self.failure = missing[0]
