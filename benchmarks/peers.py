@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -58,6 +58,7 @@ from harness.paths import FLOE_TEST
 from harness.peers import (
     Outcome,
     always_back,
+    beyond_pytest,
     hook_chart,
     notes,
     pytest_seconds,
@@ -195,7 +196,6 @@ class FloeTestWarm:
         if "OOMKilled" in summary.get("message", ""):
             verdict += " (OOMKilled)"
         back = junit.is_file()
-        kept = sorted(p.name + "/" * p.is_dir() for p in folder.iterdir()) if back else []
         return Outcome(
             FLOE,
             case.name,
@@ -203,12 +203,20 @@ class FloeTestWarm:
             seconds,
             junit.stat().st_mtime - wall if back else None,
             described(junit, partial=done.returncode == 3) if back else "",
-            f"{folder.name}/: {', '.join(kept)}" if back else _why(summary, done.stderr),
+            _kept(folder, seconds, summary) if back else _why(summary, done.stderr),
             pytest_seconds(done.stdout),
         )
 
 
-def _why(summary: dict[str, str], stderr: str) -> str:
+def _kept(folder: Path, seconds: float, summary: dict[str, Any]) -> str:
+    """What the run left, and its seconds outside its phases (Python's start-up and imports,
+    the plan, the summary, the exit): what a process in another language would not pay."""
+    kept = ", ".join(sorted(p.name + "/" * p.is_dir() for p in folder.iterdir()))
+    phases = sum((summary.get("timings_seconds") or {}).values())
+    return f"{folder.name}/: {kept}; outside its phases: {seconds - phases:.1f} s"
+
+
+def _why(summary: dict[str, Any], stderr: str) -> str:
     """Why a run brought no JUnit back: its summary's message, else its last words."""
     return " ".join((summary.get("message") or stderr.strip()[-300:]).split())
 
@@ -338,6 +346,11 @@ def report(outcomes: list[Outcome]) -> None:
             judged = f" (target <= {TARGET}x: {'met' if found.value <= TARGET else 'missed'})"
         print(f"floe-test warm / fastest peer ({found.fastest}), {case.name}: "
               f"{found.value:.2f}x{judged}")  # fmt: skip
+    for case in CASES:
+        spans = beyond_pytest(outcomes, case.name)
+        if spans:
+            listed = ", ".join(f"{flow} {seconds:.1f} s" for flow, seconds in spans.items())
+            print(f"beyond pytest's own time, {case.name} (median): {listed}")
     back = always_back(outcomes)
     alone = back.get(FLOE, False) and not any(ok for flow, ok in back.items() if flow != FLOE)
     listed = ", ".join(f"{flow} {'yes' if ok else 'no'}" for flow, ok in back.items())

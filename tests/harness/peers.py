@@ -181,3 +181,14 @@ def always_back(outcomes: Iterable[Outcome]) -> dict[str, bool]:
     for outcome in outcomes:
         back[outcome.flow] = back.get(outcome.flow, True) and outcome.to_junit is not None
     return back
+
+
+def beyond_pytest(outcomes: Iterable[Outcome], case: str) -> dict[str, float]:
+    """Per flow, the median seconds to verdict beyond pytest's own time on ``case``: what
+    the flow itself costs (start-up, scheduling, the pod's start, reading the verdict), less
+    at the mercy of a busy machine's pace for the suite. Flows without pytest's time left out."""
+    spans: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        if outcome.case == case and outcome.suite is not None:
+            spans.setdefault(outcome.flow, []).append(outcome.to_verdict - outcome.suite)
+    return {flow: statistics.median(values) for flow, values in spans.items()}

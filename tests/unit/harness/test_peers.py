@@ -12,6 +12,7 @@ from floe_testing.tools.helm import render_chart
 from harness.peers import (
     Outcome,
     always_back,
+    beyond_pytest,
     hook_chart,
     hook_pod,
     notes,
@@ -133,3 +134,14 @@ def test_rows_give_the_median_pytest_seconds() -> None:
         Outcome("helm test", "green", "passed", 10.0, None, suite=6.9),
     ]
     assert rows(runs)[0][6] == "6.7"
+
+
+def test_beyond_pytest_is_the_median_of_verdict_less_suite() -> None:
+    runs = [
+        Outcome("floe-test warm", "green", "exit 0", 12.0, 11.9, suite=9.0),
+        Outcome("floe-test warm", "green", "exit 0", 14.0, 13.9, suite=9.0),
+        Outcome("helm test", "green", "passed", 9.0, None, suite=6.5),
+        Outcome("helm test", "OOM-killed", "failed", 4.0, None),
+    ]
+    assert beyond_pytest(runs, "green") == {"floe-test warm": 4.0, "helm test": 2.5}
+    assert beyond_pytest(runs, "OOM-killed") == {}
