@@ -56,6 +56,7 @@ from floe_testing.tools.command import Result
 from floe_testing.tools.helm import HelmSdk
 from harness.paths import FLOE_TEST
 from harness.peers import (
+    NO_VERDICT,
     Outcome,
     always_back,
     beyond_pytest,
@@ -158,7 +159,21 @@ WARM_PLATFORM = kept_namespace  # once `floe-test platform` is on main: kept_pla
 
 
 class Flow(Protocol):
+    name: str
+
     def run(self, case: Case) -> Outcome: ...
+
+
+def _run(flow: Flow, case: Case) -> Outcome:
+    """The flow's outcome; one that broke (a pod that never started on a sick cluster) is a
+    row saying so, not a traceback halfway through the table."""
+    start = time.perf_counter()
+    try:
+        return flow.run(case)
+    except Exception as exc:
+        seconds = time.perf_counter() - start
+        why = " ".join(str(exc).split())[:300]
+        return Outcome(flow.name, case.name, NO_VERDICT, seconds, None, "", why)
 
 
 def described(junit: Path, partial: bool) -> str:
@@ -175,6 +190,8 @@ def described(junit: Path, partial: bool) -> str:
 class FloeTestWarm:
     """``floe-test run integration`` attached to the kept platform: the verdict is its exit
     code, the JUnit is ``<results>/integration/junit.xml``."""
+
+    name = FLOE
 
     def __init__(self, warm: Warm, scratch: Path) -> None:
         self.warm, self.scratch = warm, scratch
@@ -259,6 +276,8 @@ def _log_note(log: str, copy_note: str) -> str:
 class KubectlApply:
     """The seed's flow: apply the checked-in Job, follow its log, read its condition."""
 
+    name = KUBECTL
+
     def __init__(self, cluster: RealCluster, namespace: str, scratch: Path) -> None:
         self.cluster, self.namespace = cluster, namespace
         self.kubectl = _Kubectl(cluster, namespace, scratch)
@@ -279,7 +298,7 @@ class KubectlApply:
         applied = self.kubectl("apply", "-f", "-", stdin=text)
         if applied.returncode != 0:
             sys.exit(f"kubectl apply failed: {applied.stderr}")
-        wait_for(self._started, timeout=300, interval=0.2, description="the seed Job's pod")
+        wait_for(self._started, timeout=120, interval=0.2, description="the seed Job's pod")
         log = self.kubectl("logs", "-f", job, timeout=RUN_TIMEOUT).stdout
         self.kubectl("wait", "--for=jsonpath={.status.conditions[0].status}=True", job,
                      "--timeout=300s", timeout=330)  # fmt: skip
@@ -299,6 +318,7 @@ class KubectlApply:
 class HelmTest:
     """The seed Job's pod as a test hook of its own release, run by ``helm test``."""
 
+    name = HELM
     RELEASE = "peers-hook"
 
     def __init__(self, cluster: RealCluster, namespace: str, scratch: Path) -> None:
@@ -386,7 +406,7 @@ def main() -> None:
                 turn = repetition % len(flows)  # each flow goes first in some repetition
                 for case in CASES:
                     for flow in flows[turn:] + flows[:turn]:
-                        outcome = flow.run(case)
+                        outcome = _run(flow, case)
                         outcomes.append(outcome)
                         print(f"[{repetition + 1}/{args.repeat}] {outcome.flow:<14} "
                               f"{case.name:<12} {outcome.verdict} in {outcome.to_verdict:.1f} s",

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 HOOK_ANNOTATION = {"helm.sh/hook": "test"}
+NO_VERDICT = "no verdict"  # the flow broke before it had one: left out of the ratio
 
 
 def hook_pod(seed: str) -> dict[str, Any]:
@@ -162,10 +163,12 @@ class Ratio:
 
 
 def ratio(outcomes: Iterable[Outcome], flow: str, case: str) -> Ratio:
-    """``flow``'s median seconds to verdict on ``case`` over the fastest other flow's."""
+    """``flow``'s median seconds to verdict on ``case`` over the fastest other flow's (runs
+    without a verdict left out)."""
+    judged = (r for r in outcomes if r.verdict != NO_VERDICT)
     medians = {
         name: statistics.median(r.to_verdict for r in runs)
-        for (name, kind), runs in grouped(outcomes).items()
+        for (name, kind), runs in grouped(judged).items()
         if kind == case
     }
     peers = {name: seconds for name, seconds in medians.items() if name != flow}

@@ -10,6 +10,7 @@ import yaml
 
 from floe_testing.tools.helm import render_chart
 from harness.peers import (
+    NO_VERDICT,
     Outcome,
     always_back,
     beyond_pytest,
@@ -94,6 +95,8 @@ def test_ratio_is_over_the_fastest_peer_of_that_case() -> None:
     assert found.value == pytest.approx(11.0 / 9.2)
     with pytest.raises(ValueError, match="no OOM-killed runs of floe-test warm and of a peer"):
         ratio(OUTCOMES, "floe-test warm", "OOM-killed")
+    broken = Outcome("kubectl apply", "green", NO_VERDICT, 0.5, None)
+    assert ratio([*OUTCOMES, broken, broken], "floe-test warm", "green") == found
 
 
 def test_always_back_needs_a_junit_from_every_run() -> None:
