@@ -33,6 +33,7 @@ from floe_testing.tools.kube import run_kubectl
 from harness.paths import FLOE_TEST
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+SEED_JOB = REPO_ROOT / "tests" / "integration" / "test-job.yaml"
 RUN_PREFIX = "floe-test-integration-"
 ETCD_URL = "https://127.0.0.1:2379"  # scripts/k8s-local's etcd, on loopback
 
@@ -159,6 +160,16 @@ def manifest(results: Path, *args: str, tier: str = "integration") -> list[dict[
     done = cli("manifest", tier, "--results-dir", str(results), *args)
     assert done.returncode == 0, done.stderr
     return list(yaml.safe_load_all(done.stdout))
+
+
+def seed_job(namespace: str, image: str, suite: str = "tests/integration") -> str:
+    """The checked-in ``test-job.yaml`` as a user applies it: into ``namespace`` (its service
+    hosts too), with ``image`` and ``suite``."""
+    text = SEED_JOB.read_text()
+    text = text.replace("namespace: floe-test\n", f"namespace: {namespace}\n")
+    text = text.replace(".floe-test.svc.", f".{namespace}.svc.")
+    text = text.replace("ghcr.io/floe/test-runner:latest", image)
+    return text.replace("- tests/integration\n", f"- {suite}\n")
 
 
 def kubectl_path(kubeconfig: Path) -> str:

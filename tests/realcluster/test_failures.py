@@ -2,7 +2,8 @@
 diagnostics folder with the cluster's own events, objects and logs, nothing left behind.
 
 ErrImagePull: an image that exists nowhere (the node reaches no registry). OOMKilled: a
-planted suite allocating 3 GiB under the tier's 1 GiB limit (the kernel's cgroup kills it).
+planted suite allocating 3 GiB under the tier's 1 GiB limit after a passing test (the kernel's
+cgroup kills pytest; the runner frames what it had, so a partial JUnit comes back).
 Unschedulable: a tier asking for more memory than the node has. A missing Secret: the full
 profile's contract references Secrets nothing created (CreateContainerConfigError). The tier
 deadline: a planted suite that never ends under --timeout 15 (Job DeadlineExceeded).
@@ -17,6 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from floe_testing.report.junit import Totals, read_totals
 from harness.realcluster import REPO_ROOT, RealCluster, Run, floe_test, run_namespaces
 
 FAIL_FAST_SECONDS = 45
@@ -76,7 +78,7 @@ def test_infrastructure_failure_fails_fast_for_real(
     if case == "image":
         args = (*common, f"{PLANTED}/test_fails.py", "--image", "floe-local/no-such-image:1")
     elif case == "oom":
-        args = (*common, f"{PLANTED}/test_oom.py", *image)
+        args = (*common, f"{PLANTED}/test_oom_midway.py", *image)
     elif case == "unschedulable":
         env["FLOE_TEST_CONFIG"] = str(oversized_project(tmp_path / "project"))
         args = ("--no-install", *image)
@@ -87,3 +89,6 @@ def test_infrastructure_failure_fails_fast_for_real(
     run = floe_test(real_cluster.kubeconfig, tmp_path / "results", *args, env=env)
     _assert_failed_fast(run, cause, event)
     assert run_namespaces(real_cluster.kubeconfig) == []
+    if case == "oom":  # the test before passed, the one running is an error, none after
+        assert read_totals(run.junit) == Totals(tests=2, failures=0, errors=1), run.output
+        assert f"is in {run.junit}" in run.output

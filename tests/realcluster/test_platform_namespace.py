@@ -17,16 +17,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from floe_testing.core.polling import wait_for
 from floe_testing.k8slocal.addons import RESTRICTED_CONTAINER
 from harness.realcluster import (
-    REPO_ROOT,
     PodRecorder,
     RealCluster,
     floe_test,
     installed_platform,
     kubectl,
+    seed_job,
 )
 
 PLANTED = "tests/realcluster/planted"
-SEED_JOB = REPO_ROOT / "tests" / "integration" / "test-job.yaml"
 RESTRICTED_POD = {
     "runAsNonRoot": True,
     "runAsUser": 10001,
@@ -120,14 +119,6 @@ def test_restricted_admission_rejects_a_privileged_pod(
     assert "privileged" in made.stderr
 
 
-def _seed_job(cluster: RealCluster, namespace: str, suite: str = "tests/integration") -> str:
-    text = SEED_JOB.read_text()
-    text = text.replace("namespace: floe-test\n", f"namespace: {namespace}\n")
-    text = text.replace(".floe-test.svc.", f".{namespace}.svc.")
-    text = text.replace("ghcr.io/floe/test-runner:latest", cluster.runner)
-    return text.replace("- tests/integration\n", f"- {suite}\n")
-
-
 def _apply_and_follow(cluster: RealCluster, namespace: str, text: str) -> str:
     kc, job = cluster.kubeconfig, "job/floe-integration-tests"
     kubectl(kc, "-n", namespace, "delete", job, "--ignore-not-found", "--wait")
@@ -173,11 +164,11 @@ def _job_condition(cluster: RealCluster, namespace: str) -> str:
 def test_seed_flow_kubectl_apply_then_logs_and_the_job_fails_when_a_test_fails(
     real_cluster: RealCluster, platform: str
 ) -> None:
-    log = _apply_and_follow(real_cluster, platform, _seed_job(real_cluster, platform))
+    log = _apply_and_follow(real_cluster, platform, seed_job(platform, real_cluster.runner))
     assert " passed" in log
     assert "floe-test: shard 0 done" in log
     assert _job_condition(real_cluster, platform) == "Complete"
-    red = _seed_job(real_cluster, platform, f"{PLANTED}/test_fails.py")
+    red = seed_job(platform, real_cluster.runner, f"{PLANTED}/test_fails.py")
     log = _apply_and_follow(real_cluster, platform, red)
     assert "planted failure" in log
     assert "1 failed, 1 passed" in log

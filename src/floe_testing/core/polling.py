@@ -14,10 +14,12 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, NoReturn, TypeVar, cast
 
-import httpx
 import tenacity
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 
@@ -149,6 +151,8 @@ def wait_for_http(
     A rejected status is kept as the "last value" so the timeout message shows what the
     service actually answered (e.g. ``503``), not only that it was not ready.
     """
+    import httpx  # here: only the waits over HTTP pay for it
+
     last_status: list[int] = []
 
     def attempt(client: httpx.Client) -> httpx.Response | None:

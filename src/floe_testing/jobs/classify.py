@@ -267,13 +267,17 @@ def _oom_problem(pod: Obj, container: Obj, baseline: Baseline, who: str) -> Prob
     )
     if not oom:
         return None
+    return oom_killed(_name(pod), str(container.get("name")), who)
+
+
+def oom_killed(pod: str, container: str, who: str = "test pod") -> Problem:
+    """The OOM kill of ``container``, whether its pod status said so or the runner saw it."""
     return Problem(
         "oom-killed",
-        f"{who} {_name(pod)} was OOMKilled (container {container.get('name')} exceeded its "
-        "memory limit)",
+        f"{who} {pod} was OOMKilled (container {container} exceeded its memory limit)",
         "raise the memory limit (the tier's resources.limits.memory in "
         "[tool.floe-test.tiers], or the chart's values) or shard the suite with --shards",
-        pod=_name(pod),
+        pod=pod,
     )
 
 

@@ -9,6 +9,11 @@ re-read from its last timestamp (``logcursor``), which survives kubelet log rota
 refused permission (``kube.Forbidden``) ends the run at once. The run is done as soon as every
 shard's container has terminated and its log was read to the end: no waiting for the Job
 controller's sync.
+
+A test container OOM-killed is held, not raised (``held``): the kernel kills the biggest
+process, pytest, and the runner still frames the results it had (the tests before, the one
+running as an error) into the log before it exits; the caller writes them, then fails the run
+with the cause.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from floe_testing.tools.kube import READ_TIMEOUTS, Forbidden, Gone, Kube, Obj
 
 INDEX_ANNOTATION = "batch.kubernetes.io/job-completion-index"
 _TICK = 0.2
+AFTER_RESULTS = frozenset({"oom-killed"})  # causes judged once the shard's log was read
 
 
 class Failed(InfrastructureError):
@@ -97,6 +103,7 @@ class Monitor:
         self.judge = classify.Judge(settings, run_id)
         self.watch_restarts = 0
         self.last_exit: float | None = None
+        self.held: dict[int, classify.Problem] = {}  # shard -> its cause, raised by the caller
 
     # --- producers -------------------------------------------------------------------
     def _watch(self, kind: str, labels: dict[str, str] | None) -> None:
@@ -251,9 +258,7 @@ class Monitor:
             self.pods.pop(name, None)
             return
         self.pods[name] = pod
-        problem = self.judge.fatal(pod)
-        if problem is not None:
-            raise Failed(problem)
+        self._judge(pod)
         if not classify.is_runner(pod, self.run_id):
             return
         shard = self.shards.get(shard_index(pod))
@@ -274,9 +279,7 @@ class Monitor:
             fresh = self.kube.get("Pod", shard.pod, self.namespace)
             shard.terminated = runner_state(fresh)[1] if fresh else {"exitCode": -1}
         if pod is not None:
-            problem = self.judge.fatal(pod)
-            if problem is not None:
-                raise Failed(problem)
+            self._judge(pod)
         shard.done = True
         self.last_exit = time.monotonic()
 
@@ -294,7 +297,7 @@ class Monitor:
             for pod in self.kube.list("Pod", self.namespace, {LABEL_RUN_ID: self.run_id}):
                 self._on_pod("MODIFIED", pod)
                 found = self.judge.problem(pod)
-                if found is not None:
+                if found is not None and not self._holds(pod, found):
                     raise Failed(found)
             if all(s.done or s.terminated is not None for s in self.shards.values()):
                 return  # every shard ended: its results decide (a runner crash = no results)
@@ -302,6 +305,20 @@ class Monitor:
 
     def _check_graces(self) -> None:
         for pod in list(self.pods.values()):
-            problem = self.judge.fatal(pod)
-            if problem is not None:
-                raise Failed(problem)
+            self._judge(pod)
+
+    def _judge(self, pod: Obj) -> None:
+        """Raise the pod's fail-fast problem, unless it is held until the results are read."""
+        problem = self.judge.fatal(pod)
+        if problem is not None and not self._holds(pod, problem):
+            raise Failed(problem)
+
+    def _holds(self, pod: Obj, problem: classify.Problem) -> bool:
+        """Hold ``problem`` when it ended one of this run's test containers whose log may
+        still carry its results (``AFTER_RESULTS``)."""
+        if problem.cause not in AFTER_RESULTS or not classify.is_runner(pod, self.run_id):
+            return False
+        if runner_state(pod)[1] is None or shard_index(pod) not in self.shards:
+            return False
+        self.held.setdefault(shard_index(pod), problem)
+        return True

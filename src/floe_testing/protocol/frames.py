@@ -28,7 +28,7 @@ import json
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 PREFIX = "@@floe-results"
@@ -43,7 +43,12 @@ _LINE = re.compile(
 
 @dataclass(frozen=True)
 class ShardResult:
-    """What one shard hands back: pytest's verdict, its JUnit and test durations."""
+    """What one shard hands back: pytest's verdict, its JUnit and test durations.
+
+    ``oom_killed``: the container's memory cgroup counted an OOM kill while pytest ran (the
+    runner's own observation: the container runtime may report the container's end before
+    the kernel's OOM event, as a plain ``Error``).
+    """
 
     shard: int
     exit_status: int
@@ -51,6 +56,7 @@ class ShardResult:
     crashed: bool = False
     detail: str = ""
     durations: dict[str, float] = field(default_factory=dict)
+    oom_killed: bool = False
 
     def envelope(self) -> bytes:
         data = {"v": FORMAT_VERSION, **asdict(self)}
@@ -61,7 +67,8 @@ class ShardResult:
         data: dict[str, Any] = json.loads(gzip.decompress(payload))
         if data.pop("v", None) != FORMAT_VERSION:
             raise ValueError("unknown result format version")
-        return cls(**data)
+        known = {f.name for f in fields(cls)}  # a newer runner's extra fields are skipped
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from floe_testing.core.errors import (
 )
 from floe_testing.core.ui import Ui
 from floe_testing.plan import RunPlan
+from floe_testing.protocol.exit_status import PytestExit
 from floe_testing.report.junit import read_totals
 from floe_testing.report.summary import RunSummary, print_summary
 
@@ -70,18 +71,16 @@ def shielded(late_signals: list[str]) -> AbstractContextManager[None]:
 
 def verdict_of(exit_status: int, plan: RunPlan) -> tuple[int, str, str]:
     """floe-test exit code, verdict and message from pytest's exit status."""
-    import pytest  # here, not at the top: importing pytest takes ~0.3 s
-
-    if exit_status == pytest.ExitCode.OK:
+    if exit_status == PytestExit.OK:
         return EXIT_PASSED, "all tests passed", ""
-    if exit_status == pytest.ExitCode.TESTS_FAILED:
+    if exit_status == PytestExit.TESTS_FAILED:
         return EXIT_TESTS_FAILED, "tests failed", ""
-    if exit_status == pytest.ExitCode.INTERRUPTED:
+    if exit_status == PytestExit.INTERRUPTED:
         # our own interruptions raise Interrupted; this is pytest stopping on collection errors
         return EXIT_TESTS_FAILED, "tests failed", "pytest stopped early: errors during collection"
-    if exit_status == pytest.ExitCode.USAGE_ERROR:
+    if exit_status == PytestExit.USAGE_ERROR:
         return EXIT_USAGE, "pytest rejected its arguments", "check the arguments after --"
-    if exit_status == pytest.ExitCode.NO_TESTS_COLLECTED:
+    if exit_status == PytestExit.NO_TESTS_COLLECTED:
         return (
             EXIT_USAGE,
             "no tests collected",

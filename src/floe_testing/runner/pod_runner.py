@@ -39,7 +39,7 @@ import pytest
 
 from floe_testing.protocol import frames
 from floe_testing.protocol.shards import ENV_DURATIONS
-from floe_testing.runner import shard_plugin
+from floe_testing.runner import oom, shard_plugin
 from floe_testing.runner.junit_build import build_from_journal, durations_from_journal, totals_of
 
 ENV_TERMINATION_LOG = "FLOE_TERMINATION_LOG"
@@ -106,6 +106,7 @@ def run_shard(args: argparse.Namespace) -> frames.ShardResult:
         f"junit_suite_name=shard-{index}",
         *args.pytest_args,
     ]
+    kills = oom.oom_kills()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def forward(signum: int, _frame: FrameType | None) -> None:
@@ -117,7 +118,7 @@ def run_shard(args: argparse.Namespace) -> frames.ShardResult:
     status = process.wait()
     if not ended_with_newline:
         sys.stdout.write("\n")
-    return _result(index, status, junit, journal)
+    return _result(index, status, junit, journal, oom_killed=oom.killed_since(kills))
 
 
 def _durations_file(args: argparse.Namespace, results: Path) -> Path:
@@ -142,7 +143,9 @@ def exit_status(result: frames.ShardResult, shards: int) -> int:
     return EXIT_USAGE
 
 
-def _result(index: int, status: int, junit: Path, journal: Path) -> frames.ShardResult:
+def _result(
+    index: int, status: int, junit: Path, journal: Path, oom_killed: bool = False
+) -> frames.ShardResult:
     xml = junit.read_text(encoding="utf-8") if junit.is_file() else ""
     crashed = status not in _PYTEST_STATUSES or not xml
     detail = ""
@@ -151,6 +154,8 @@ def _result(index: int, status: int, junit: Path, journal: Path) -> frames.Shard
         detail = f"pytest ended with status {status} without its JUnit report"
         if running:
             detail += f" while running {running}"
+        if oom_killed:
+            detail += " (the kernel OOM-killed it: the container's memory limit)"
     return frames.ShardResult(
         shard=index,
         exit_status=status,
@@ -158,6 +163,7 @@ def _result(index: int, status: int, junit: Path, journal: Path) -> frames.Shard
         crashed=crashed,
         detail=detail,
         durations=durations_from_journal(journal),
+        oom_killed=oom_killed,
     )
 
 

@@ -1,6 +1,8 @@
 """Helm behind one interface (the only module that runs Helm): installs through the ``helm``
 binary when present, else helm-python-sdk; chart rendering, schema checks and lint always
-through helm-python-sdk (offline); one values merge with Helm's semantics.
+through helm-python-sdk (offline); one values merge with Helm's semantics; ``helm test`` of a
+release through helm-python-sdk (``HelmSdk.test``: what ``benchmarks/peers.py`` compares
+floe-test with).
 
 ``upgrade --install`` runs in the background (``Install``) so that the caller can watch the
 platform's pods meanwhile and cancel the install as soon as a pod fails for good — Helm's own
@@ -13,6 +15,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -24,6 +27,7 @@ from floe_testing.tools.command import Tool, which
 
 INSTALL_TIMEOUT = 600
 UNINSTALL_TIMEOUT = 300.0
+TEST_TIMEOUT = 600
 
 
 class Install(Protocol):
@@ -317,6 +321,17 @@ class _ThreadInstall:
         self.thread.join(timeout=30)
 
 
+@dataclass(frozen=True)
+class HelmTestRun:
+    """What ``helm test`` answered. ``logs``: the test pods' logs, which Helm collects only
+    when every hook passed; after a failure the pods stay for ``kubectl logs``. ``detail``:
+    Helm's reason for a failure (a pod that failed, a deadline)."""
+
+    passed: bool
+    logs: str
+    detail: str = ""
+
+
 class HelmSdk:
     """helm-python-sdk: Helm v4's Go engine through ctypes, no binary needed."""
 
@@ -385,6 +400,24 @@ class HelmSdk:
                 f"delete the namespace {namespace} by hand",
                 cause="helm-uninstall",
             ) from exc
+
+    def test(self, release: str, namespace: str, timeout: int = TEST_TIMEOUT) -> HelmTestRun:
+        """Run the release's ``helm.sh/hook: test`` pods until they end or ``timeout``
+        seconds pass. A failing hook is a verdict (``passed`` False); Helm unable to run
+        the hooks at all (no such release, no cluster) raises InfrastructureError."""
+        import helm_python
+
+        try:
+            answer = self._config(namespace).test(release, timeout=timeout, logs=True)
+        except helm_python.HelmReleaseError as exc:
+            return HelmTestRun(False, "", str(exc))  # a hook failed: the verdict, not an error
+        except helm_python.HelmError as exc:
+            raise InfrastructureError(
+                f"helm test {release} could not run: {exc}",
+                f"check the release: helm status {release} --namespace {namespace}",
+                cause="helm-test",
+            ) from exc
+        return HelmTestRun(True, str((answer or {}).get("logs") or ""))
 
 
 def find_helm(kubeconfig: Path | None, context: str | None = None) -> Helm:

@@ -1,8 +1,10 @@
 """The infrastructure failures a real cluster cannot produce on demand, injected into the
 emulator: a crash-looping test container (a Job pod with restartPolicy Never never restarts),
-an eviction, a runner that ends without results. Each exits 3 within 30 s with the cause
-named, a diagnostics folder, and nothing left. Image pulls, OOM kills, Unschedulable, missing
-Secrets and the deadline are produced for real in tests/realcluster/test_failures.py."""
+an eviction, a runner that ends without results, an OOM kill of the whole container (cgroup v2
+kills every process of it, the runner too). Each exits 3 within 30 s with the cause named, a
+diagnostics folder, and nothing left. Image pulls, OOM kills of pytest alone (this machine's
+cgroup v1 node), Unschedulable, missing Secrets and the deadline are produced for real in
+tests/realcluster/test_failures.py."""
 
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ SUITE = {"test_a.py": "".join(f"def test_{i}():\n    assert True\n" for i in ran
         pytest.param({"crash_loop": True}, (), "restarted", id="restarts"),
         pytest.param({"evict": True}, (), "was evicted", id="evicted"),
         pytest.param({"no_results": True}, (), "ended without results", id="no-results"),
+        pytest.param(
+            {"oom_kill": True},
+            (),
+            "was OOMKilled (container test-runner exceeded its memory limit); it delivered no "
+            "results (the kernel killed the runner too)",
+            id="oom-group-kill",
+        ),
     ],
 )
 def test_infrastructure_failure_fails_fast(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import random
 import string
 
@@ -65,3 +67,11 @@ def test_frame_lines_are_recognised_for_hiding() -> None:
     lines, _, _ = frames.encode(_result())
     assert all(frames.is_frame(line) for line in lines)
     assert not frames.is_frame("tests/test_a.py::test_x PASSED")
+
+
+def test_an_oom_kill_travels_and_a_newer_runners_extra_fields_are_skipped() -> None:
+    result = frames.ShardResult(shard=0, exit_status=-9, junit_xml="<x/>", oom_killed=True)
+    assert frames.ShardResult.from_envelope(result.envelope()) == result
+    data = {"v": frames.FORMAT_VERSION, "shard": 1, "exit_status": 0, "junit_xml": "", "new": 1}
+    payload = gzip.compress(json.dumps(data).encode())
+    assert frames.ShardResult.from_envelope(payload) == frames.ShardResult(1, 0, "")

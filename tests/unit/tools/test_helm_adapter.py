@@ -1,5 +1,6 @@
 """``floe_testing.tools.helm`` is the only module that runs Helm: the only importer of
-helm-python-sdk, and its SDK install composes values files with the one Helm merge."""
+helm-python-sdk, its SDK install composes values files with the one Helm merge, and its
+``helm test`` tells a failing hook (a verdict) from Helm unable to run (an error)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from floe_testing.core.errors import UsageError
-from floe_testing.tools.helm import ChartRenderError, ChartValuesError, HelmSdk
+from floe_testing.core.errors import InfrastructureError, UsageError
+from floe_testing.tools.helm import ChartRenderError, ChartValuesError, HelmSdk, HelmTestRun
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "floe_testing"
 
@@ -57,9 +58,17 @@ class _FakeSdk(types.ModuleType):
     def __init__(self) -> None:
         super().__init__("helm_python")
         self.installed: list[dict[str, Any]] = []
+        self.tested: list[tuple[str, dict[str, Any]]] = []
+        self.test_answer: dict[str, Any] | Exception = {}
         sdk = self
 
-        class HelmNotFoundError(Exception):
+        class HelmError(Exception):
+            pass
+
+        class HelmNotFoundError(HelmError):
+            pass
+
+        class HelmReleaseError(HelmError):
             pass
 
         class HelmContext:
@@ -78,7 +87,15 @@ class _FakeSdk(types.ModuleType):
             ) -> None:
                 sdk.installed.append(values)
 
+            def test(self, release: str, **options: Any) -> dict[str, Any]:
+                sdk.tested.append((release, options))
+                if isinstance(sdk.test_answer, Exception):
+                    raise sdk.test_answer
+                return sdk.test_answer
+
+        self.HelmError = HelmError
         self.HelmNotFoundError = HelmNotFoundError
+        self.HelmReleaseError = HelmReleaseError
         self.HelmContext = HelmContext
         self.Config = Config
 
@@ -97,3 +114,30 @@ def test_an_sdk_install_merges_its_values_files_as_helm_does(
     install.result()
     assert install.done()
     assert fake.installed == [{"keep": 1, "args": ["c"], "nested": {"y": 3}}]
+
+
+def test_helm_test_passes_with_the_hooks_logs(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeSdk()
+    fake.test_answer = {"logs": "POD LOGS: hook\n3 passed\n", "release": {"name": "rel"}}
+    monkeypatch.setitem(sys.modules, "helm_python", fake)
+    run = HelmSdk(None).test("rel", "ns", timeout=42)
+    assert run == HelmTestRun(True, "POD LOGS: hook\n3 passed\n")
+    assert fake.tested == [("rel", {"timeout": 42, "logs": True})]
+
+
+def test_a_failing_hook_is_a_verdict_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeSdk()
+    fake.test_answer = fake.HelmReleaseError("pod rel-hook failed")
+    monkeypatch.setitem(sys.modules, "helm_python", fake)
+    assert HelmSdk(None).test("rel", "ns") == HelmTestRun(False, "", "pod rel-hook failed")
+
+
+def test_helm_unable_to_test_is_an_infrastructure_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _FakeSdk()
+    fake.test_answer = fake.HelmNotFoundError("release: not found")
+    monkeypatch.setitem(sys.modules, "helm_python", fake)
+    with pytest.raises(InfrastructureError) as raised:
+        HelmSdk(None).test("rel", "ns")
+    assert "helm test rel could not run: release: not found" in raised.value.message
+    assert raised.value.cause == "helm-test"
+    assert "--namespace ns" in (raised.value.hint or "")

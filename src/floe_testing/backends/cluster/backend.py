@@ -111,13 +111,14 @@ class ClusterBackend(Backend):
 
     def start_platform(self, plan: RunPlan, ui: Ui) -> None:
         """The namespace, then the chart (unless --no-install) until its workloads are ready."""
-        from floe_testing.deploy.platform import Platform
-
         release = self._release(plan) if plan.cluster.install else None
         kube = self._prepare(plan, ui, pod_security_level(plan, self.platform_image))
         if release is None:
             ui.info("--no-install: the platform is expected to be deployed already")
             return
+        # imported here: a run without install (a kept platform) skips the deploy modules
+        from floe_testing.deploy.platform import Platform
+
         target = plan.cluster.kubeconfig or default_kubeconfig()
         self.platform = Platform.connect(
             release, self.namespace, kube.client, target, plan.cluster.context
@@ -208,13 +209,20 @@ class ClusterBackend(Backend):
         self.last_exit = monitor.last_exit
         self.phases["suite"] = time.perf_counter() - started
         started = time.perf_counter()
-        try:
-            decoded = [results.decode_shard(i, s.lines, s.terminated) for i, s in shards.items()]
-        except InfrastructureError as exc:
-            self.failure = exc
-            raise
-        verdict = results.write(decoded, plan.results_dir, plan.junit_path)
+        decoded, missing = results.decode_shards(
+            {i: (s.lines, s.terminated) for i, s in shards.items()}
+        )
+        verdict = results.write(decoded, plan.results_dir, plan.junit_path) if decoded else None
         self.phases["collect"] = time.perf_counter() - started
+        pods = {i: s.pod for i, s in shards.items()}
+        held = results.with_oom_kills(monitor.held, decoded, pods)
+        if held:  # an OOM kill: the results it delivered are written, the cause stands
+            self.failure = Failed(results.held_problem(held, decoded, plan.junit_path))
+            raise self.failure
+        if missing:  # written the others' results; the run fails on the first shard's cause
+            self.failure = missing[0]
+            raise self.failure
+        assert verdict is not None  # every shard decoded
         self.verdict_detail = verdict.detail
         return TestOutcome(verdict.exit_status, verdict.detail)
 
