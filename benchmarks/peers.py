@@ -7,10 +7,11 @@ same runner image and suites (issue 20 item 4).
 Needs a running cluster (``scripts/k8s-local up``; found through ``scripts/k8s-local status``
 without --kubeconfig) with the images loaded (without --runner/--platform: ``scripts/images
 build`` and ``scripts/k8s-local load``, before any timing). The minimal platform is installed
-once into a namespace ``peers-<hex>`` and kept (``WARM_PLATFORM``); then, per repetition and
+once by ``floe-test platform up`` into a namespace ``peers-<hex>`` and kept
+(``WARM_PLATFORM``); then, per repetition and
 case, three flows run against it:
 
-- **floe-test warm**: ``floe-test run integration`` attached to the kept platform;
+- **floe-test warm**: ``floe-test run integration --platform NAME`` against the kept platform;
 - **kubectl apply**: the seed's flow: ``kubectl apply -f tests/integration/test-job.yaml``
   (namespace, service hosts, image and suite substituted), follow ``kubectl logs -f``, the
   Job's condition; then ``kubectl cp`` of the JUnit, as a plain kubectl user would try;
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import secrets
@@ -67,7 +67,7 @@ from harness.peers import (
     render,
     rows,
 )
-from harness.realcluster import RealCluster, cli, installed_platform, kubectl, seed_job
+from harness.realcluster import RealCluster, cli, kubectl, seed_job
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "peers"
@@ -103,34 +103,6 @@ class Warm:
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Set-up chatter held back, shown only when the set-up fails."""
-    buffer = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-            yield
-    except BaseException:
-        sys.stderr.write(buffer.getvalue()[-6000:])
-        raise
-
-
-@contextlib.contextmanager
-def kept_namespace(cluster: RealCluster, scratch: Path) -> Iterator[Warm]:
-    """Until ``floe-test platform up`` (issue 20 item 1) is on main: the chart installed by
-    ``floe-test run --keep`` into a fresh namespace (``installed_platform``), runs attached
-    with ``--no-install --namespace NS --image RUNNER`` (what ``run --platform NAME`` does
-    for a cluster platform); the namespace deleted at the end."""
-    with contextlib.ExitStack() as stack:
-        with _quiet():
-            namespace = stack.enter_context(installed_platform(cluster, scratch, PREFIX))
-        yield Warm(
-            namespace,
-            ("--backend", "cluster", "--kubeconfig", str(cluster.kubeconfig), "--no-install",
-             "--namespace", namespace, "--image", cluster.runner),
-        )  # fmt: skip
-
-
-@contextlib.contextmanager
 def kept_platform(cluster: RealCluster, scratch: Path) -> Iterator[Warm]:
     """``floe-test platform up`` (issue 20 item 1): the platform kept under a name, runs
     attached with ``--platform NAME``, ``floe-test platform down NAME`` at the end."""
@@ -152,7 +124,7 @@ def kept_platform(cluster: RealCluster, scratch: Path) -> Iterator[Warm]:
         cli("platform", "down", name, timeout=600)
 
 
-WARM_PLATFORM = kept_namespace  # once `floe-test platform` is on main: kept_platform
+WARM_PLATFORM = kept_platform
 
 
 # --- the three flows ------------------------------------------------------------------
