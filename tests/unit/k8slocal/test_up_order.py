@@ -41,6 +41,9 @@ EXPECTED = [
     "wait DNS",
     "apply APIService",
     "wait kube-router",
+    "apply Namespace,ServiceAccount,ClusterRole,ClusterRoleBinding,Role,RoleBinding,ConfigMap,"
+    "Deployment,StorageClass",
+    "rollout status deployment/local-path-provisioner",
 ]
 
 
@@ -57,6 +60,9 @@ def test_up_runs_its_steps_in_order(
             (layout.pki / name).write_text(f"{name}\n")
 
     def kubectl(_layout: Layout, *args: str, stdin: str = "", **_kwargs: Any) -> None:
+        if args[2:4] == ("rollout", "status"):
+            steps.append(f"rollout status {args[4]}")
+            return
         assert args == ("apply", "-f", "-")
         steps.append("apply " + ",".join(m["kind"] for m in yaml.safe_load_all(stdin)))
 
@@ -108,6 +114,8 @@ _BINARIES = (
     "coredns",
     "metrics-server",
     "nodetools",
+    "local-path-provisioner",
+    "volumehelper",
 )
 
 
