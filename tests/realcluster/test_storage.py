@@ -135,3 +135,112 @@ def test_data_outlives_the_pod_that_wrote_it_and_goes_with_its_claim(
         interval=0.5,
         description=f"volume {volume} and {directory} to be removed",
     )
+
+
+def _staging(namespace: str) -> list[dict[str, Any]]:
+    """The chart as the staging tier installs it here (values-staging.yaml, then
+    values-k8s-local.yaml; the full profile, staging's own)."""
+    from floe_testing.deploy.chart.engine import render
+
+    files = [Path("values-staging.yaml"), Path("values-k8s-local.yaml")]
+    rendered = render(values_files=files, namespace=namespace)
+    assert rendered.profile == "full"
+    return rendered.manifests
+
+
+def _claims(manifests: list[dict[str, Any]], namespace: str) -> list[dict[str, Any]]:
+    """Every claim the chart makes: its PVCs, and those its StatefulSets' templates make for
+    their first replica (``<template>-<statefulset>-0``, the name Kubernetes gives them)."""
+    claims = [m for m in manifests if m["kind"] == "PersistentVolumeClaim"]
+    for sts in (m for m in manifests if m["kind"] == "StatefulSet"):
+        for template in sts["spec"].get("volumeClaimTemplates", []):
+            name = f"{template['metadata']['name']}-{sts['metadata']['name']}-0"
+            meta = {"name": name, "namespace": namespace}
+            claims.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": meta,
+                    "spec": template["spec"],
+                }
+            )
+    return claims
+
+
+def test_every_claim_of_the_staging_values_binds(real_cluster: RealCluster, namespace: str) -> None:
+    """The chart's claims as values-staging.yaml sizes them (the DuckDB file, PostgreSQL,
+    SeaweedFS) bind on the default StorageClass once a pod mounts them."""
+    kc = real_cluster.kubeconfig
+    claims = _claims(_staging(namespace), namespace)
+    assert {c["metadata"]["name"] for c in claims} == {
+        "dagster-user-code-duckdb",
+        "data-postgresql-0",
+        "data-seaweedfs-0",
+    }
+    _apply(kc, *claims)
+    consumer = _pod("consumer", namespace, real_cluster.runner, "print('mounted')")
+    spec = consumer["spec"]
+    spec["volumes"] = [
+        {"name": f"v{i}", "persistentVolumeClaim": {"claimName": c["metadata"]["name"]}}
+        for i, c in enumerate(claims)
+    ]
+    spec["containers"][0]["volumeMounts"] = [
+        {"name": f"v{i}", "mountPath": f"/data/{i}"} for i in range(len(claims))
+    ]
+    _apply(kc, consumer)
+    assert _finished(kc, namespace, "consumer") == "Succeeded"
+    for claim in claims:
+        found = _get(kc, namespace, f"pvc/{claim['metadata']['name']}")
+        assert found is not None
+        assert found["status"]["phase"] == "Bound", found["status"]
+        wanted = claim["spec"]["resources"]["requests"]["storage"]
+        assert found["status"]["capacity"]["storage"] == wanted
+
+
+def _psql(kc: Path, namespace: str, sql: str) -> str:
+    command = f'psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "{sql}"'
+    done = kubectl(kc, "-n", namespace, "exec", "postgresql-0", "--", "sh", "-c", command)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _ready(kc: Path, namespace: str, uid: str | None = None) -> str:
+    """postgresql-0 Ready (a different pod than ``uid``): its uid."""
+
+    def ready() -> str | None:
+        pod = _get(kc, namespace, "pod/postgresql-0")
+        if pod is None or pod["metadata"]["uid"] == uid:
+            return None
+        conditions = pod.get("status", {}).get("conditions", [])
+        ok = any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+        return str(pod["metadata"]["uid"]) if ok else None
+
+    return wait_for(ready, timeout=240, interval=1.0, description="postgresql-0 to be Ready")
+
+
+def test_the_staging_postgresql_keeps_its_data_when_its_pod_is_deleted(
+    real_cluster: RealCluster, namespace: str
+) -> None:
+    """Only what PostgreSQL needs from the staging render (its ServiceAccount, Secret, Service
+    and StatefulSet), from the locally built image: a row written, the pod deleted, the
+    StatefulSet's new pod on the same claim still has the row."""
+    kc = real_cluster.kubeconfig
+    manifests = _staging(namespace)
+    wanted = {
+        ("ServiceAccount", "floe-platform"),
+        ("Secret", "postgresql-credentials"),
+        ("Service", "postgresql"),
+        ("StatefulSet", "postgresql"),
+    }
+    picked = [m for m in manifests if (m["kind"], m["metadata"]["name"]) in wanted]
+    assert {(m["kind"], m["metadata"]["name"]) for m in picked} == wanted
+    _apply(kc, *picked)
+    first = _ready(kc, namespace)
+    token = secrets.token_hex(8)
+    insert = f"CREATE TABLE proof (token text); INSERT INTO proof VALUES ('{token}')"  # noqa: S608 - hex
+    _psql(kc, namespace, insert)
+
+    done = kubectl(kc, "-n", namespace, "delete", "pod", "postgresql-0", "--wait=true")
+    assert done.returncode == 0, done.stderr
+    _ready(kc, namespace, uid=first)
+    assert _psql(kc, namespace, "SELECT token FROM proof") == token
