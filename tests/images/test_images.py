@@ -173,6 +173,7 @@ HOST_ONLY_IMPORTS = [
     "dagster",
     "sqlalchemy",
     "grpc",
+    "apache_polaris",
 ]
 
 
@@ -180,7 +181,8 @@ def test_no_host_only_package_lands_in_the_runner_image(
     engine: ContainerEngine, built: dict[str, str]
 ) -> None:
     """A pod needs the in-pod runner and what the suites import: the report's plotting, the
-    Helm engine, Dagster and the local backend's SeaweedFS binary stay on the host."""
+    Helm engine, Dagster, Polaris's management client (the bootstrap runs from the platform
+    image) and the local backend's SeaweedFS binary stay on the host."""
     probe = (
         "import importlib.util, shutil, sys\n"
         f"found = [m for m in {HOST_ONLY_IMPORTS!r} if importlib.util.find_spec(m)]\n"
@@ -189,3 +191,21 @@ def test_no_host_only_package_lands_in_the_runner_image(
     )
     out = docker(engine, "run", "--rm", *HARDENED, built[RUNNER.name], "python", "-c", probe)
     assert out.strip() == "none", out
+
+
+def test_the_platform_image_runs_the_catalog_bootstrap(
+    engine: ContainerEngine, built: dict[str, str]
+) -> None:
+    """The chart's hook Job runs ``floe-test bootstrap catalog`` from the platform image: the
+    command is there and Polaris's client (apache-polaris) imports; without its environment
+    the bootstrap stops with a usage error (exit 2) naming what is missing."""
+    ref = built[PLATFORM.name]
+    probe = "import floe_testing.bootstrap.polaris, apache_polaris; print('client ok')"
+    assert "client ok" in docker(engine, "run", "--rm", *HARDENED, ref, "python", "-c", probe)
+    result = engine.tool.run(
+        ["run", "--rm", *HARDENED, ref, "floe-test", "bootstrap", "catalog"],
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "FLOE_CATALOG_URI" in result.stdout + result.stderr

@@ -3,8 +3,8 @@ one Job per iteration until the duration ends, every iteration in the history wi
 platform's restarts (pod status) and memory (the metrics API: ``scripts/k8s-local`` runs
 metrics-server) sampled, and nothing left behind.
 
-The minimal profile (all the staging suite uses) with ``values-k8s-local.yaml`` (no storage
-provisioner: the stores in emptyDirs).
+The minimal profile (all the staging suite uses) with ``values-k8s-local.yaml``: the staging
+values' claims bind on the cluster's storage add-on (tests/realcluster/test_storage.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """``bootstrap_catalog``: the one idempotent bootstrap of the Iceberg catalog's state.
 
 Order: the warehouse bucket; then, against Polaris only (``POLARIS_MANAGEMENT_URI`` set), the
-realm-level work through its management API (catalog, principals, roles, grants); then the demo
+realm-level work through its management API and Apache Polaris's own client (``polaris.py``:
+catalog, principals, roles, grants); then the demo
 namespaces through the Iceberg REST API, which Polaris and the local stand-in (Iceberg's
 RESTCatalogServer, docs/catalog.md) both serve. Each service is awaited with a deadline, so the
 chart's hook Job and the local backend can start it right after the services.
@@ -12,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-import httpx
+from urllib3.exceptions import HTTPError
 
-from floe_testing.bootstrap.polaris import SCOPE, PolarisAdmin, Step, bootstrap_realm
+from floe_testing.bootstrap.settings import SCOPE
+from floe_testing.bootstrap.steps import Step
 from floe_testing.bootstrap.storage import ensure_bucket
 from floe_testing.core.errors import InfrastructureError
 from floe_testing.core.polling import WaitTimeout, wait_for
@@ -25,7 +27,8 @@ if TYPE_CHECKING:
     from floe_testing.bootstrap.settings import CatalogBootstrap
 
 T = TypeVar("T")
-_UNREACHABLE = (OSError, httpx.TransportError)
+# OSError: PyArrow's S3 and PyIceberg's requests; HTTPError: urllib3 under Polaris's client
+_UNREACHABLE = (OSError, HTTPError)
 
 
 def _await(action: Callable[[], T], description: str, timeout: float) -> T:
@@ -92,7 +95,6 @@ def bootstrap_catalog(
     *,
     timeout: float = 180.0,
     report: Callable[[Step], None] = lambda step: None,
-    transport: httpx.BaseTransport | None = None,
 ) -> list[Step]:
     """Ensure bucket, realm (Polaris only) and namespaces; returns what it found or did."""
     steps: list[Step] = []
@@ -104,10 +106,12 @@ def bootstrap_catalog(
 
     record(_await(lambda: ensure_bucket(settings), f"S3 at {settings.s3_endpoint}", timeout))
     if settings.polaris is not None:
-        with httpx.Client(timeout=30.0, transport=transport) as client:
-            admin = PolarisAdmin(settings.polaris, token_uri(settings), client)
-            _await(admin.login, f"Polaris's token endpoint {token_uri(settings)}", timeout)
-            record(bootstrap_realm(admin, settings))
+        # imported here: the Iceberg REST stand-in (the local backend) never loads the client
+        from floe_testing.bootstrap.polaris import PolarisAdmin, bootstrap_realm
+
+        admin = PolarisAdmin(settings.polaris, settings.catalog_uri)
+        _await(admin.login, f"Polaris's token endpoint {admin.token_uri}", timeout)
+        record(bootstrap_realm(admin, settings))
     catalog = _await(
         lambda: rest_catalog(settings), f"the catalog at {settings.catalog_uri}", timeout
     )

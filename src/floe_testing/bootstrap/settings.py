@@ -31,6 +31,8 @@ DEFAULT_CATALOG = "floe"
 DEFAULT_NAMESPACES = ("floe_demo",)
 DEFAULT_PREFIX = "warehouse"
 DEFAULT_REGION = "us-east-1"
+# the OAuth scope of every Polaris token the bootstrap asks for: all of the principal's roles
+SCOPE = "PRINCIPAL_ROLE:ALL"
 
 
 @dataclass(frozen=True)

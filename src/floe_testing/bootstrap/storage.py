@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from floe_testing.bootstrap.polaris import Step
+from floe_testing.bootstrap.steps import Step
 
 if TYPE_CHECKING:
     from pyarrow.fs import S3FileSystem

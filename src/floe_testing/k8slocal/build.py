@@ -11,6 +11,9 @@ for Kubernetes or etcd (their go.mod files carry ``replace`` directives), hence 
   the release's own go.mod so it always matches the release built.
 * CoreDNS is built from our own main package with only the plugins the cluster uses.
 * metrics-server (the metrics API, memory for soak samples) is a plain tool module.
+* local-path-provisioner (Rancher's: the storage add-on's PersistentVolumes; the kind node
+  image uses the same build) is a plain tool module; ``volumehelper``, the directory maker
+  its helper pods run, is our own main package like ``nodetools``.
 """
 
 from __future__ import annotations
@@ -203,15 +206,40 @@ def components(versions: Versions) -> list[GoComponent]:
             outputs=("nodetools",),
             prepare=_prepare_own_main("nodetools", None),
         ),
+        local_path_provisioner(versions.local_path_provisioner),
+        GoComponent(
+            thing="volume-helper",
+            version=source_version("volumehelper"),
+            packages=(".",),
+            outputs=("volumehelper",),
+            prepare=_prepare_own_main("volumehelper", None),
+        ),
     ]
 
 
-def node_tools_version() -> str:
-    """Our own Go program is versioned by its source: an edit means a rebuild."""
+def local_path_provisioner(version: str) -> GoComponent:
+    """Rancher's local-path-provisioner: k8s-local's storage add-on and the kind node's."""
+    module = "github.com/rancher/local-path-provisioner"
+    return GoComponent(
+        thing="local-path-provisioner",
+        version=version,
+        packages=(module,),
+        outputs=("local-path-provisioner",),
+        ldflags="-s -w -X main.VERSION=" + version,
+        prepare=_prepare_tool(module),
+    )
+
+
+def source_version(program: str) -> str:
+    """Our own Go programs are versioned by their source: an edit means a rebuild."""
     import hashlib
 
-    digest = hashlib.sha256((GO_SOURCES / "nodetools" / "main.go").read_bytes()).hexdigest()
+    digest = hashlib.sha256((GO_SOURCES / program / "main.go").read_bytes()).hexdigest()
     return f"src-{digest[:12]}"
+
+
+def node_tools_version() -> str:
+    return source_version("nodetools")
 
 
 def bin_dir(layout: Layout, component: GoComponent) -> Path:

@@ -1,4 +1,4 @@
-"""``scripts/k8s-local up|load IMAGE...|down|status``: a real single-node cluster here.
+"""``scripts/k8s-local up|load IMAGE...|addons|down|status``: a real single-node cluster here.
 
 Progress goes to stderr; ``up``'s last line on stdout is exactly ``KUBECONFIG=<path>``.
 Exit codes: 0 done, 2 usage error (nothing changed), 3 infrastructure failure, 130 interrupted.
@@ -30,6 +30,7 @@ EPILOG = """examples:
   scripts/k8s-local up                      # build once (cold: ~1 h on 2 cores), then start
   export $(scripts/k8s-local up | tail -1)  # KUBECONFIG=... for kubectl and floe-test
   scripts/k8s-local load floe-runner:git-abc123 floe-platform:git-abc123
+  scripts/k8s-local addons                  # add-ons (DNS, metrics, storage) on the running cluster
   scripts/k8s-local status
   scripts/k8s-local down                    # removes everything up made; safe to repeat
 """
@@ -59,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("up", help="build (once) and start the cluster; prints KUBECONFIG=...")
     load = commands.add_parser("load", help="import local Docker images into the node")
     load.add_argument("images", nargs="+", metavar="IMAGE")
+    commands.add_parser(
+        "addons",
+        help="apply up's add-ons (CoreDNS, metrics-server, storage) to the running cluster",
+    )
     commands.add_parser("down", help="stop and remove everything up made")
     commands.add_parser("status", help="what runs (exit 0 all up, 3 otherwise)")
     return top
@@ -134,6 +139,11 @@ def run(args: argparse.Namespace, layout: Layout) -> int:
             return 0
         if args.command == "load":
             return load(layout, args.images)
+        if args.command == "addons":
+            from floe_testing.k8slocal.up import ensure_addons
+
+            ensure_addons(layout, Versions.pinned(), Network(), say)
+            return 0
         down(layout, Network(), say)
         return 0
     except FloeTestError as error:  # preflight, builds, packages, waits, teardown, pins

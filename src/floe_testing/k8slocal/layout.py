@@ -40,6 +40,7 @@ class Versions:
     metrics_server: str
     kube_router: str
     kube_router_upgrades: tuple[str, ...]
+    local_path_provisioner: str
     debian_packages: dict[str, str]
 
     @classmethod
@@ -65,6 +66,7 @@ class Versions:
             metrics_server=values["METRICS_SERVER_VERSION"],
             kube_router=values["KUBE_ROUTER_VERSION"],
             kube_router_upgrades=tuple(values["KUBE_ROUTER_DEPENDENCY_UPGRADES"].split(",")),
+            local_path_provisioner=values["LOCAL_PATH_PROVISIONER_VERSION"],
             debian_packages=packages,
         )
 

@@ -1,4 +1,5 @@
-"""``up``: from a bare machine (or a running cluster) to a Ready node with working DNS.
+"""``up``: from a bare machine (or a running cluster) to a Ready node with working DNS and
+a default StorageClass whose claims bind.
 
 Every step is idempotent: what exists is kept, what runs is left running, so a second ``up``
 only checks. Steps that do not depend on each other overlap (containerd starts beside
@@ -16,8 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from floe_testing.k8slocal import addons, components, images, network, pki, processes
-from floe_testing.k8slocal.build import build_all, node_tools_version
+from floe_testing.core.errors import UsageError
+from floe_testing.k8slocal import addons, components, images, network, pki, processes, storage
+from floe_testing.k8slocal.build import build_all, node_tools_version, source_version
 from floe_testing.k8slocal.down import down
 from floe_testing.k8slocal.health import NotReady, healthy, kubectl, wait
 from floe_testing.k8slocal.layout import Layout, Network, Versions
@@ -35,6 +37,10 @@ def image_refs(versions: Versions) -> dict[str, str]:
         "probe": f"floe.local/k8s-local/probe:{tools}",
         "coredns": f"floe.local/k8s-local/coredns:{versions.coredns}",
         "metrics-server": f"floe.local/k8s-local/metrics-server:{versions.metrics_server}",
+        "local-path-provisioner": (
+            f"floe.local/k8s-local/local-path-provisioner:{versions.local_path_provisioner}"
+        ),
+        "volume-helper": f"floe.local/k8s-local/volume-helper:{source_version('volumehelper')}",
     }
 
 
@@ -117,6 +123,47 @@ def _start_node(node: _Node) -> None:
     # answers unrouted addresses on this machine, and be kept (HTTP/2) for good.
     _apply(layout, late)
     _wait_up(layout, router, 30)
+    _storage(node)
+
+
+def _storage(node: _Node) -> None:
+    """The storage add-on (``storage.py``), applied until its provisioner is available."""
+    refs = node.refs
+    manifests = storage.local_path(
+        refs["local-path-provisioner"], refs["volume-helper"], node.layout.state
+    )
+    _apply(node.layout, manifests)
+    kubectl(
+        node.layout,
+        "-n",
+        storage.NAMESPACE,
+        "rollout",
+        "status",
+        f"deployment/{storage.NAME}",
+        "--timeout=90s",
+        timeout=100,
+    )
+    node.say(f"default StorageClass {storage.STORAGE_CLASS}: {storage.PROVISIONER} is available")
+
+
+def ensure_addons(layout: Layout, versions: Versions, net: Network, say: Say) -> None:
+    """The add-ons of ``up`` applied to the cluster that runs, through ``up``'s own steps:
+    missing images built (from the cache when there) and imported, every manifest applied.
+    Idempotent; restarts no component and no pod whose manifest did not change."""
+    running = processes.supervisor_pid(layout, "kube-apiserver") is not None
+    if not running or not healthy(layout, f"https://127.0.0.1:{components.API_PORT}/readyz"):
+        raise UsageError(
+            "the cluster's API server does not answer", "start the cluster: scripts/k8s-local up"
+        )
+    bins = build_all(layout, versions, say)
+    node_ip = os.environ.get("FLOE_K8S_LOCAL_NODE_IP") or network.node_ip()
+    node = _Node(layout, bins, net, node_ip, image_refs(versions), say)
+    _import_images(layout, bins, node.refs, say)
+    _apply(layout, addons.rbac())
+    _apply(layout, addons.coredns(net, node.refs["coredns"]))
+    early, late = _metrics_server(layout, node.refs["metrics-server"])
+    _apply(layout, early + late)
+    _storage(node)
 
 
 def _apply(layout: Layout, manifests: list[addons.Manifest]) -> None:
@@ -217,6 +264,8 @@ def _import_images(layout: Layout, bins: dict[str, Path], refs: dict[str, str], 
         "probe": (bins["nodetools"], ["/nodetools"]),
         "coredns": (bins["coredns"], ["/coredns"]),
         "metrics-server": (bins["metrics-server"], ["/metrics-server"]),
+        "local-path-provisioner": (bins["local-path-provisioner"], ["/local-path-provisioner"]),
+        "volume-helper": (bins["volumehelper"], [storage.HELPER]),
     }
     for key, (binary, entrypoint) in wanted.items():
         if refs[key] in have:

@@ -3,7 +3,8 @@
 
 * ``kind`` (``sigs.k8s.io/kind``): the CLI itself, when it is not on PATH;
 * ``kubeadm``: from the same Kubernetes wrapper module as the cluster's other binaries;
-* ``local-path-provisioner`` (Rancher's): the node image's storage provisioner;
+* ``local-path-provisioner`` (Rancher's): the node image's storage provisioner, built by
+  ``k8slocal.build`` (k8s-local's storage add-on runs the same binary, from the same cache);
 * ``crictl`` (``sigs.k8s.io/cri-tools``): ``kind load`` asks it which images the node has;
 * ``coredns``: CoreDNS with the plugins kubeadm's Corefile names (``go/coredns/main.go``).
 """
@@ -70,7 +71,7 @@ def kind_cli(versions: KindVersions) -> gobuild.GoComponent:
 
 def components(versions: KindVersions) -> list[gobuild.GoComponent]:
     """What the node image needs besides k8s-local's build (kubelet, kubectl, servers, etcd,
-    kube-router, node-tools' pause)."""
+    kube-router, node-tools' pause, local-path-provisioner)."""
     kube = versions.k8s.kubernetes
     return [
         gobuild.GoComponent(
@@ -81,14 +82,6 @@ def components(versions: KindVersions) -> list[gobuild.GoComponent]:
             ldflags=gobuild._kube_ldflags(kube),
             tags="selinux,notest,grpcnotrace,providerless",
             prepare=gobuild._prepare_kubernetes,
-        ),
-        gobuild.GoComponent(
-            thing="local-path-provisioner",
-            version=versions.local_path_provisioner,
-            packages=("github.com/rancher/local-path-provisioner",),
-            outputs=("local-path-provisioner",),
-            ldflags="-s -w -X main.VERSION=" + versions.local_path_provisioner,
-            prepare=gobuild._prepare_tool("github.com/rancher/local-path-provisioner"),
         ),
         gobuild.GoComponent(
             thing="cri-tools",

@@ -47,7 +47,11 @@ def test_a_release_without_staging_replaces_is_refused() -> None:
 def test_the_repository_pins_name_every_component() -> None:
     versions = Versions.pinned()
     things = {c.thing: c for c in components(versions)}
-    assert set(things) == {"k8s", "etcd", "kube-router", "coredns", "metrics-server", "node-tools"}
+    assert set(things) == {
+        *("k8s", "etcd", "kube-router", "coredns", "metrics-server", "node-tools"),
+        *("local-path-provisioner", "volume-helper"),
+    }
+    assert things["local-path-provisioner"].version == versions.local_path_provisioner
     kube = things["k8s"]
     assert f"-X k8s.io/component-base/version.gitVersion={versions.kubernetes}" in kube.ldflags
     assert kube.tags == "selinux,notest,grpcnotrace,providerless"
@@ -64,3 +68,14 @@ def test_a_build_counts_only_when_its_stamp_matches_and_binaries_exist(tmp_path:
     assert is_built(layout, etcd)
     (root / "build.json").write_text(json.dumps({"key": {"ldflags": "other"}, "seconds": 1}))
     assert not is_built(layout, etcd)
+
+
+def test_the_provisioner_is_the_kind_node_images_build_so_one_cache_serves_both() -> None:
+    """Same thing, version and key: a kind node image built earlier left it in the cache."""
+    from floe_testing.kindnode import gobuild
+
+    versions = Versions.pinned()
+    ours = next(c for c in components(versions) if c.thing == "local-path-provisioner")
+    kind = gobuild.KindVersions.pinned()
+    assert kind.local_path_provisioner == ours.version
+    assert "local-path-provisioner" not in {c.thing for c in gobuild.components(kind)}

@@ -40,3 +40,10 @@ def test_load_without_a_running_node_says_to_run_up_first(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "scripts/k8s-local up first" in result.stderr
     assert not (tmp_path / "cache" / "k8s-local" / "state").exists()
+
+
+def test_addons_without_a_running_cluster_says_to_run_up_first(tmp_path: Path) -> None:
+    result = k8s_local(tmp_path, "addons")
+    assert result.returncode == 2
+    assert "scripts/k8s-local up" in result.stderr
+    assert not (tmp_path / "cache" / "k8s-local" / "state").exists()

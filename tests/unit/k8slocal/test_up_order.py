@@ -41,6 +41,9 @@ EXPECTED = [
     "wait DNS",
     "apply APIService",
     "wait kube-router",
+    "apply Namespace,ServiceAccount,ClusterRole,ClusterRoleBinding,Role,RoleBinding,ConfigMap,"
+    "Deployment,StorageClass",
+    "rollout status deployment/local-path-provisioner",
 ]
 
 
@@ -57,6 +60,9 @@ def test_up_runs_its_steps_in_order(
             (layout.pki / name).write_text(f"{name}\n")
 
     def kubectl(_layout: Layout, *args: str, stdin: str = "", **_kwargs: Any) -> None:
+        if args[2:4] == ("rollout", "status"):
+            steps.append(f"rollout status {args[4]}")
+            return
         assert args == ("apply", "-f", "-")
         steps.append("apply " + ",".join(m["kind"] for m in yaml.safe_load_all(stdin)))
 
@@ -108,6 +114,8 @@ _BINARIES = (
     "coredns",
     "metrics-server",
     "nodetools",
+    "local-path-provisioner",
+    "volumehelper",
 )
 
 
@@ -117,3 +125,41 @@ def pins() -> dict[str, str]:
     from floe_testing.k8slocal.layout import REPO
 
     return pins_module.load(REPO)
+
+
+def test_addons_applies_ups_add_ons_to_the_running_cluster_and_starts_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pins: dict[str, str]
+) -> None:
+    layout = Layout(cache=tmp_path / "cache", state=tmp_path / "state", run=tmp_path / "run")
+    layout.pki.mkdir(parents=True)
+    for name in ("ca.crt", "metrics-server.crt", "metrics-server.key"):
+        (layout.pki / name).write_text(f"{name}\n")
+    steps: list[str] = []
+
+    def kubectl(_layout: Layout, *args: str, stdin: str = "", **_kwargs: Any) -> None:
+        if args[2:4] == ("rollout", "status"):
+            steps.append(f"rollout status {args[4]}")
+            return
+        steps.append("apply " + ",".join(m["kind"] for m in yaml.safe_load_all(stdin)))
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("addons must not start or restart a component")
+
+    monkeypatch.setenv("FLOE_K8S_LOCAL_NODE_IP", "192.0.2.10")
+    monkeypatch.setattr(up_module.processes, "supervisor_pid", lambda _l, _n: 4242)
+    monkeypatch.setattr(up_module, "healthy", lambda _l, _url: True)
+    monkeypatch.setattr(up_module, "build_all", lambda *_a: steps.append("build_all") or {})
+    monkeypatch.setattr(up_module, "_import_images", lambda *_a: steps.append("import images"))
+    monkeypatch.setattr(up_module, "_start", refuse)
+    monkeypatch.setattr(up_module, "kubectl", kubectl)
+    up_module.ensure_addons(layout, Versions.from_pins(pins), Network(), lambda _m: None)
+    assert steps == [
+        "build_all",
+        "import images",
+        "apply ClusterRoleBinding,ClusterRole,ClusterRoleBinding",
+        "apply ServiceAccount,ClusterRole,ClusterRoleBinding,ConfigMap,Deployment,Service",
+        "apply ServiceAccount,ClusterRole,ClusterRoleBinding,ClusterRoleBinding,RoleBinding,"
+        "Secret,Deployment,Service,APIService",
+        EXPECTED[-2],
+        EXPECTED[-1],
+    ]
