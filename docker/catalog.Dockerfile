@@ -24,9 +24,14 @@ RUN groupadd --system --gid "${CATALOG_GID}" iceberg \
       --no-create-home --shell /usr/sbin/nologin iceberg \
  && install -d -o "${CATALOG_UID}" -g "${CATALOG_GID}" /var/lib/iceberg-rest
 COPY iceberg-rest.jar /opt/iceberg-rest/iceberg-rest.jar
+# sqlite-jdbc's native library, unpacked once here instead of into /tmp at every start (a
+# noexec /tmp could not map it); JDK_JAVA_OPTIONS points the driver at it, JAVA_TOOL_OPTIONS
+# stays free for the chart's heap settings
+RUN python3 -c "import zipfile; zipfile.ZipFile('/opt/iceberg-rest/iceberg-rest.jar').extract('org/sqlite/native/Linux/x86_64/libsqlitejdbc.so', '/opt/iceberg-rest/native')"
 WORKDIR /var/lib/iceberg-rest
 # small heap, one GC thread, C1 only (docs/catalog.md: starts in ~2 s on 2 shared cores)
 ENV HOME=/tmp \
+    JDK_JAVA_OPTIONS="-Dorg.sqlite.lib.path=/opt/iceberg-rest/native/org/sqlite/native/Linux/x86_64 -Dorg.sqlite.lib.name=libsqlitejdbc.so" \
     JAVA_TOOL_OPTIONS="-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp" \
     CATALOG_CATALOG__IMPL=org.apache.iceberg.jdbc.JdbcCatalog \
     CATALOG_URI=jdbc:sqlite:file:/var/lib/iceberg-rest/catalog.db \
