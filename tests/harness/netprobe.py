@@ -1,9 +1,10 @@
 """Connection probes from real pods: which of a set of TCP targets a pod with given labels reaches.
 
-A probe pod (the runner image, restricted) tries every target in parallel for ``WINDOW``
-seconds, stopping at the first connection, and prints one JSON line: ``{"host:port": true |
-false}``. kube-router programs a new pod's rules about a second after it starts, so an admitted
-target connects within the window, while a refused one never does, however long it is tried.
+A probe pod (the runner image, restricted) tries every target in parallel, again and again, for
+``WINDOW`` seconds and prints one JSON line: ``{"host:port": true | false}``, where true means
+a connection succeeded in the window's last ``SETTLED`` seconds. kube-router programs a new
+pod's rules a moment after it starts, and until then the pod's traffic is not yet judged by
+them (either way): only the state after that moment counts, so early attempts are ignored.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from floe_testing.core.polling import wait_for
 from floe_testing.k8slocal.addons import RESTRICTED_CONTAINER
 
-WINDOW = 8.0  # seconds each target is tried for
+WINDOW = 15.0  # seconds each target is tried for
+SETTLED = 5.0  # the last seconds of the window, when the pod's rules are surely in place
 RESTRICTED_POD = {
     "runAsNonRoot": True,
     "runAsUser": 10001,
@@ -23,18 +25,21 @@ RESTRICTED_POD = {
 }
 PROBE = """
 import json, socket, sys, threading, time
-targets, window = json.loads(sys.argv[1]), float(sys.argv[2])
+targets, window, settled = json.loads(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 reached = {t: False for t in targets}
 def attempt(target):
     host, port = target.rsplit(":", 1)
-    deadline = time.monotonic() + window
-    while time.monotonic() < deadline:
+    start = time.monotonic()
+    while time.monotonic() < start + window:
+        counts = time.monotonic() >= start + window - settled
         try:
             socket.create_connection((host, int(port)), timeout=1).close()
-            reached[target] = True
-            return
+            if counts:
+                reached[target] = True
+                return
         except OSError:
-            threading.Event().wait(0.3)
+            pass
+        threading.Event().wait(0.3)
 threads = [threading.Thread(target=attempt, args=(t,)) for t in targets]
 for thread in threads: thread.start()
 for thread in threads: thread.join()
@@ -59,7 +64,10 @@ def probe_pod(
                     "name": "probe",
                     "image": image,
                     "imagePullPolicy": "Never",
-                    "command": ["python", "-c", PROBE, json.dumps(targets), str(WINDOW)],
+                    "command": [
+                        *("python", "-c", PROBE, json.dumps(targets)),
+                        *(str(WINDOW), str(SETTLED)),
+                    ],
                     "securityContext": RESTRICTED_CONTAINER,
                     "resources": {"limits": {"cpu": "200m", "memory": "128Mi"}},
                 }

@@ -155,23 +155,33 @@ def outside(installed: Installed) -> Iterator[str]:
     """A TCP server in another namespace (no policies there): ``host:port``."""
     cluster = installed.cluster
     namespace = f"floe-test-outside-{secrets.token_hex(3)}"
-    _namespace(cluster, namespace)
-    server = probe_pod(namespace, "server", cluster.runner, {"app": "outside"}, [])
-    server["spec"]["containers"][0]["command"] = [
-        "python", "-m", "http.server", "8080", "--bind", "0.0.0.0", "--directory"  # noqa: S104 - a pod's own address, "/tmp",
-    ]  # fmt: skip
-    server["spec"]["containers"][0]["volumeMounts"] = [{"name": "tmp", "mountPath": "/tmp"}]
-    server["spec"]["volumes"] = [{"name": "tmp", "emptyDir": {}}]
-    service = {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": "server", "namespace": namespace},
-        "spec": {"selector": {"app": "outside"}, "ports": [{"port": 8080}]},
-    }
-    for manifest in (server, service):
-        made = kubectl(cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(manifest))
-        assert made.returncode == 0, made.stderr
+    _namespace(cluster, namespace)  # deleted below, whatever happens next
     try:
+        server = probe_pod(namespace, "server", cluster.runner, {"app": "outside"}, [])
+        server["spec"]["containers"][0]["command"] = [
+            "python", "-m", "http.server", "8080", "--directory", "/tmp",
+            "--bind", "0.0.0.0",  # noqa: S104 - all of the pod's own addresses
+        ]  # fmt: skip
+        server["spec"]["containers"][0]["volumeMounts"] = [{"name": "tmp", "mountPath": "/tmp"}]
+        server["spec"]["containers"][0]["readinessProbe"] = {
+            "tcpSocket": {"port": 8080},
+            "periodSeconds": 1,
+        }
+        server["spec"]["volumes"] = [{"name": "tmp", "emptyDir": {}}]
+        service = {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "server", "namespace": namespace},
+            "spec": {"selector": {"app": "outside"}, "ports": [{"port": 8080}]},
+        }
+        for manifest in (server, service):
+            made = kubectl(cluster.kubeconfig, "apply", "-f", "-", stdin=json.dumps(manifest))
+            assert made.returncode == 0, made.stderr
+        ready = kubectl(
+            cluster.kubeconfig, "-n", namespace, "wait", "--for=condition=Ready", "pod/server",
+            "--timeout=120s", timeout=150,
+        )  # fmt: skip
+        assert ready.returncode == 0, ready.stderr
         yield f"server.{namespace}.svc.cluster.local:8080"
     finally:
         kubectl(cluster.kubeconfig, "delete", "namespace", namespace, "--wait", timeout=300)
