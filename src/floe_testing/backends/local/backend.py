@@ -282,6 +282,9 @@ class LocalBackend(Backend):
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        if any(s.name == "polaris" for s in plan.services):
+            # known before start-up (pytest collects, and deselects, while the platform starts)
+            env[polaris.IMPLEMENTATION_ENV] = polaris.IMPLEMENTATION
         env.update(plan.settings)
         env[GATE_ENV] = str(self.gate)
         env[EMBEDDED_ENV] = ",".join(s.name for s in plan.services if s.local is LocalMode.EMBEDDED)
