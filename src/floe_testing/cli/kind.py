@@ -33,7 +33,7 @@ def _cluster(name: str | None, *, need_daemon: bool = True) -> KindCluster:
     engine, kind = find_tools()
     if need_daemon:
         check_engine(engine, kind)
-    return KindCluster(kind, name or cluster_name(), project.root / CONFIG_PATH)
+    return KindCluster(kind, name or cluster_name(), project.root / CONFIG_PATH, engine=engine)
 
 
 @cluster_app.command("up")

@@ -1,4 +1,5 @@
-"""``scripts/kind-node``: build (or find) the kind node image; the last line is
+"""``scripts/kind-node``: build (or find) the kind node image. It prints ``KIND=<path>`` (the
+kind CLI used), ``KUBECTL=<path>`` (a kubectl of the node's Kubernetes version) and, last,
 ``KIND_NODE_IMAGE=<ref>``. Exit 0 ok, 2 usage, 3 infrastructure."""
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def main(argv: list[str]) -> int:
         image = Builder(ContainerEngine.local_docker(), kind, say).build(force=argv == ["--force"])
         verb = "built" if image.built else "up to date"
         say(f"{image.ref} {verb} in {time.monotonic() - started:.1f} s")
+        kubectl = gobuild.build_all(gobuild.KindVersions.pinned(), say)["kubectl"]
+        print(f"KIND={kind.tool.path}")
+        print(f"KUBECTL={kubectl}")
         print(f"KIND_NODE_IMAGE={image.ref}")
         return 0
     except FloeTestError as error:

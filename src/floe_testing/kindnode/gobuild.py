@@ -4,6 +4,7 @@
 * ``kind`` (``sigs.k8s.io/kind``): the CLI itself, when it is not on PATH;
 * ``kubeadm``: from the same Kubernetes wrapper module as the cluster's other binaries;
 * ``local-path-provisioner`` (Rancher's): the node image's storage provisioner;
+* ``crictl`` (``sigs.k8s.io/cri-tools``): ``kind load`` asks it which images the node has;
 * ``coredns``: CoreDNS with the plugins kubeadm's Corefile names (``go/coredns/main.go``).
 """
 
@@ -28,6 +29,7 @@ KIND_BINARY = "kind"  # built here; only tools/kind.py runs it
 class KindVersions:
     kind: str
     local_path_provisioner: str
+    cri_tools: str
     node_image_repo: str
     k8s: Versions
 
@@ -37,6 +39,7 @@ class KindVersions:
         return cls(
             kind=values["KIND_VERSION"],
             local_path_provisioner=values["LOCAL_PATH_PROVISIONER_VERSION"],
+            cri_tools=values["CRI_TOOLS_VERSION"],
             node_image_repo=values["LOCAL_KIND_NODE_IMAGE"],
             k8s=Versions.from_pins(values),
         )
@@ -86,6 +89,14 @@ def components(versions: KindVersions) -> list[gobuild.GoComponent]:
             outputs=("local-path-provisioner",),
             ldflags="-s -w -X main.VERSION=" + versions.local_path_provisioner,
             prepare=gobuild._prepare_tool("github.com/rancher/local-path-provisioner"),
+        ),
+        gobuild.GoComponent(
+            thing="cri-tools",
+            version=versions.cri_tools,
+            packages=("sigs.k8s.io/cri-tools/cmd/crictl",),
+            outputs=("crictl",),
+            ldflags="-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + versions.cri_tools,
+            prepare=gobuild._prepare_tool("sigs.k8s.io/cri-tools"),
         ),
         gobuild.GoComponent(
             thing="coredns",

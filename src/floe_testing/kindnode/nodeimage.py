@@ -39,7 +39,7 @@ from floe_testing.tools.command import Tool
 from floe_testing.tools.docker import ContainerEngine
 from floe_testing.tools.kind import KindCli
 
-RECIPE = "1"  # bump when the assembly changes in a way the inputs below do not show
+RECIPE = "2"  # bump when the assembly changes in a way the inputs below do not show
 NODE_FILES = Path(__file__).resolve().parent / "node"
 BUILD_TIMEOUT = 1800.0
 IMPORT_TIMEOUT = 600.0
@@ -132,7 +132,7 @@ class Builder:
             (
                 *("kubeadm", "kubelet", "kubectl", "kube-apiserver", "kube-controller-manager"),
                 *("kube-scheduler", "kube-proxy", "etcd", "coredns-kind", "kube-router"),
-                *("local-path-provisioner", "nodetools"),
+                *("local-path-provisioner", "nodetools", "crictl"),
             )
         )
         parts = [RECIPE, self.versions.kind, node.inputs(), net.inputs(), *_node_files_text()]
@@ -160,7 +160,7 @@ class Builder:
             stage = f"floe-local/kind-node-stage:{content[:12]}"
             self.say(f"kind build node-image --type file (log: {self.work / 'kind-build.log'})")
             self.kind.build_node_image(tarball, base, stage, self.work / "kind-build.log")
-            self.finish(stage, ref, content, work)
+            self.finish(stage, ref, content, work, binaries["crictl"])
         self.engine.remove_image(stage)
         return NodeImage(ref, True, time.monotonic() - started)
 
@@ -216,10 +216,14 @@ class Builder:
                 tar.add(archive, f"kubernetes/server/bin/{archive.name}")
         return tarball
 
-    def finish(self, stage: str, ref: str, content: str, work: Path) -> None:
-        """Our CNI and storage manifests over kind's defaults, and the content label."""
+    def finish(self, stage: str, ref: str, content: str, work: Path, crictl: Path) -> None:
+        """Our CNI and storage manifests over kind's defaults, crictl (pointed at the node's
+        containerd), and the content label."""
         context = work / "final"
         context.mkdir()
+        shutil.copyfile(crictl, context / "crictl")
+        (context / "crictl").chmod(0o755)  # COPY keeps the mode
+        (context / "crictl.yaml").write_text(CRICTL_CONFIG)
         tags = image_tags(self.versions)
         for name in ("default-cni.yaml", "default-storage.yaml"):
             text = (NODE_FILES / "manifests" / name).read_text(encoding="utf-8")
@@ -228,6 +232,8 @@ class Builder:
             (context / name).write_text(text)
         (context / "Dockerfile").write_text(
             f"FROM {stage}\nCOPY default-cni.yaml default-storage.yaml /kind/manifests/\n"
+            "COPY crictl /usr/local/bin/crictl\n"
+            "COPY crictl.yaml /etc/crictl.yaml\n"
         )
         self.engine.build(
             context=context,
@@ -236,6 +242,12 @@ class Builder:
             labels={LABEL: content},
             log=self.work / "final-build.log",
         )
+
+
+CRICTL_CONFIG = """runtime-endpoint: unix:///run/containerd/containerd.sock
+image-endpoint: unix:///run/containerd/containerd.sock
+timeout: 10
+"""
 
 
 def base_dockerfile(imported: str) -> str:

@@ -290,6 +290,17 @@ class ContainerEngine:
         args = ["image", "rm", *(["--force"] if force else []), ref]
         self.tool.run(args, timeout=120, check=False)
 
+    def remove_network_if_unused(self, name: str) -> bool:
+        """Remove the network ``name`` when no container is attached to it; True if removed.
+        An absent network, or one still in use, is left as it is."""
+        fmt = "{{len .Containers}}"
+        result = self.tool.run(
+            ["network", "inspect", "--format", fmt, name], timeout=30, check=False
+        )
+        if not result.ok or result.stdout.strip() != "0":
+            return False
+        return self.tool.run(["network", "rm", name], timeout=60, check=False).ok
+
     def prune_build_cache(self) -> None:
         """Empty the builder's cache: the next build starts cold."""
         self.tool.run(["builder", "prune", "--all", "--force"], timeout=SAVE_TIMEOUT)

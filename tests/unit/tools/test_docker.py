@@ -144,3 +144,15 @@ def test_how_an_engine_hands_images_to_kind(
     info = EngineInfo(2**30, 2, "x86_64", containerd)
     assert engine.kind_loads_from_store(info) is from_store
     assert engine.archive_platform(info) == platform
+
+
+@pytest.mark.parametrize(("attached", "removed"), [("0", True), ("2", False), ("", False)])
+def test_a_network_is_removed_only_when_nothing_is_attached(
+    tmp_path: Path, attached: str, removed: bool
+) -> None:
+    inspect = f'echo "{attached}"' if attached else "exit 1"  # "" stands for no such network
+    engine = _standin(tmp_path, f'case "$1 $2" in "network inspect") {inspect};; esac')
+    assert engine.remove_network_if_unused("kind") is removed
+    calls = _calls(tmp_path)
+    assert calls[0] == "network inspect --format {{len .Containers}} kind"
+    assert ("network rm kind" in calls) is removed

@@ -9,15 +9,17 @@ cluster backend driven against the private kubeconfig, with the images just buil
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 from floe_testing.backends.base import Availability, Backend, TestOutcome
-from floe_testing.core.errors import FloeTestError, UsageError
+from floe_testing.core.errors import FloeTestError, InfrastructureError, UsageError
 from floe_testing.core.ui import Ui
 from floe_testing.plan import RunPlan
 
@@ -77,7 +79,9 @@ class KindBackend(Backend):
         from floe_testing.images.base import build_args_from_env
 
         tools = self.tools or self._preflight(plan)
-        cluster = KindCluster(tools.kind, cluster_name(), plan.project.root / CONFIG_PATH)
+        cluster = KindCluster(
+            tools.kind, cluster_name(), plan.project.root / CONFIG_PATH, engine=tools.engine
+        )
         self.cluster = cluster
         self.cluster_existed = cluster.exists()
         registry = images.registry()
@@ -106,6 +110,11 @@ class KindBackend(Backend):
             ui.info(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'cached'})")
         self._timed(ui, "cluster ready", cluster.wait_ready)
         refs = [i.ref for i in self.images] + _local_base_images(tools.engine, plan)
+        given = plan.cluster.image
+        if given and tools.engine.image_exists(given):
+            refs.append(given)  # --image of the engine's store: the nodes need it too
+        elif given:
+            ui.info(f"{given} is not in {tools.engine.name}'s store: the nodes must pull it")
         how = self._timed(
             ui,
             "load images",
@@ -130,14 +139,32 @@ class KindBackend(Backend):
         )
         inner_plan = self.inner_plan = dataclasses.replace(plan, cluster=options)
         inner = self.inner = ClusterBackend(platform_image=self._image_ref(images.PLATFORM.name))
-        self._timed(ui, "deploy platform", lambda: inner.start_platform(inner_plan, ui))
+        with self._image_pull_hint():
+            self._timed(ui, "deploy platform", lambda: inner.start_platform(inner_plan, ui))
+
+    @contextlib.contextmanager
+    def _image_pull_hint(self) -> Iterator[None]:
+        """An image the node lacks (not loaded, not pullable): say which `kind load` fixes it."""
+        try:
+            yield
+        except InfrastructureError as exc:
+            if exc.cause == "image-pull" and self.cluster is not None:
+                found = re.search(r"cannot pull image (\S+?):?(?:\s|$)", exc.message)
+                image = found.group(1) if found else "IMAGE"
+                exc.hint = (
+                    f"the node has no image {image} and cannot pull it: build it, then "
+                    f"`kind load docker-image {image} --name {self.cluster.name}` "
+                    "(floe-test loads the images it builds, and --image when the engine has it)"
+                )
+            raise
 
     # --- run tests, collect, teardown -------------------------------------------------------
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
         assert self.inner is not None
         assert self.inner_plan is not None
-        return self.inner.run_tests(self.inner_plan, ui)
+        with self._image_pull_hint():
+            return self.inner.run_tests(self.inner_plan, ui)
 
     def collect(self, plan: RunPlan, ui: Ui, failed: bool) -> None:
         plan.results_dir.mkdir(parents=True, exist_ok=True)

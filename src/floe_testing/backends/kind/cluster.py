@@ -13,11 +13,15 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from floe_testing.core.cache import cache_root
 from floe_testing.core.errors import InfrastructureError, UsageError
 from floe_testing.core.polling import WaitTimeout, wait_for
 from floe_testing.tools.kind import KindCli
+
+if TYPE_CHECKING:
+    from floe_testing.tools.docker import ContainerEngine
 
 CLUSTER_ENV = "FLOE_TEST_KIND_CLUSTER"
 NODE_IMAGE_ENV = "FLOE_TEST_KIND_NODE_IMAGE"
@@ -25,6 +29,9 @@ STATE_ENV = "FLOE_TEST_STATE_DIR"
 DEFAULT_NAME = "floe-dev"
 CONFIG_PATH = Path("kind") / "kind-config.yaml"
 READY_TIMEOUT = 120.0
+# The Docker network kind puts every cluster's nodes on (kind's own default name).
+NETWORK_ENV = "KIND_EXPERIMENTAL_DOCKER_NETWORK"
+DEFAULT_NETWORK = "kind"
 
 
 def cluster_name() -> str:
@@ -55,8 +62,16 @@ class ClusterStatus:
 
 
 class KindCluster:
-    def __init__(self, kind: KindCli, name: str, config: Path, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        kind: KindCli,
+        name: str,
+        config: Path,
+        root: Path | None = None,
+        engine: ContainerEngine | None = None,
+    ) -> None:
         self.kind = kind
+        self.engine = engine
         self.name = name
         self.config = config
         self.dir = (root or state_root()) / "kind" / name
@@ -144,4 +159,13 @@ class KindCluster:
             )
         self.kind.delete(self.name, self.kubeconfig)
         shutil.rmtree(self.dir, ignore_errors=True)
+        self._remove_network()
         return True
+
+    def _remove_network(self) -> None:
+        """kind deletes the node containers and their volumes but keeps its Docker network
+        for the next cluster; the last cluster's ``down`` removes it too (kind makes it
+        again on the next ``create``)."""
+        if self.engine is None or self.engine.name != "docker" or self.kind.clusters():
+            return
+        self.engine.remove_network_if_unused(os.environ.get(NETWORK_ENV) or DEFAULT_NETWORK)
