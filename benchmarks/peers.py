@@ -67,7 +67,8 @@ from harness.peers import (
     render,
     rows,
 )
-from harness.realcluster import RealCluster, cli, kubectl, seed_job
+from harness.realcluster import RealCluster, cli, kubectl
+from harness.seedjob import seed_job
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFIX = "peers"
@@ -265,7 +266,7 @@ class KubectlApply:
         job = f"job/{SEED_JOB_NAME}"
         self.kubectl("delete", job, "--ignore-not-found", "--cascade=foreground", "--wait",
                      timeout=300)  # the last case's Job, before the clock  # fmt: skip
-        text = seed_job(self.namespace, self.cluster.runner, case.suite)
+        text = seed_job(self.namespace, self.cluster.runner, suite=case.suite)
         start = time.perf_counter()
         applied = self.kubectl("apply", "-f", "-", stdin=text)
         if applied.returncode != 0:
@@ -300,7 +301,7 @@ class HelmTest:
 
     def run(self, case: Case) -> Outcome:
         folder = Path(tempfile.mkdtemp(prefix="chart-", dir=self.scratch))
-        chart = hook_chart(folder, seed_job(self.namespace, self.cluster.runner, case.suite))
+        chart = hook_chart(folder, seed_job(self.namespace, self.cluster.runner, suite=case.suite))
         # the chart is installed before the clock starts: a helm test user installs once
         self.helm.upgrade_install(self.RELEASE, chart, self.namespace, [], {}).result()
         start = time.perf_counter()

@@ -46,6 +46,11 @@ class RealCluster:
     runner: str
     platform: str
     postgresql: str
+    services: dict[str, str] = field(default_factory=dict)  # CUBE, SEAWEEDFS, CATALOG -> ref
+
+    def images(self) -> set[str]:
+        """Every image built here for the platform and the tests (as given to ``load``)."""
+        return {self.runner, self.platform, self.postgresql, *self.services.values()}
 
     def install_args(self) -> tuple[str, ...]:
         """What a run installing the chart on this cluster passes (values, both images)."""
@@ -160,16 +165,6 @@ def manifest(results: Path, *args: str, tier: str = "integration") -> list[dict[
     done = cli("manifest", tier, "--results-dir", str(results), *args)
     assert done.returncode == 0, done.stderr
     return list(yaml.safe_load_all(done.stdout))
-
-
-def seed_job(namespace: str, image: str, suite: str = "tests/integration") -> str:
-    """The checked-in ``test-job.yaml`` as a user applies it: into ``namespace`` (its service
-    hosts too), with ``image`` and ``suite``."""
-    text = SEED_JOB.read_text()
-    text = text.replace("namespace: floe-test\n", f"namespace: {namespace}\n")
-    text = text.replace(".floe-test.svc.", f".{namespace}.svc.")
-    text = text.replace("ghcr.io/floe/test-runner:latest", image)
-    return text.replace("- tests/integration\n", f"- {suite}\n")
 
 
 def kubectl_path(kubeconfig: Path) -> str:

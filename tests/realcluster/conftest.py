@@ -2,7 +2,8 @@
 
 Session fixture ``real_cluster``: the cluster (``scripts/k8s-local up``, or one already running,
 or ``$FLOE_TEST_REALCLUSTER_KUBECONFIG``), the images built here (``scripts/images build``:
-runner, platform, PostgreSQL) and imported into the node (``scripts/k8s-local load``), and
+runner, platform, PostgreSQL, and the full profile's Cube, SeaweedFS and catalog) and imported
+into the node (``scripts/k8s-local load``; the full profile's only by ``full_profile``), and
 ``scripts/k8s-local down`` at the end when this session started the cluster (unless
 ``FLOE_TEST_KEEP_CLUSTER=1``). It skips, naming the reason, only when the machine cannot run a
 node (not root, no Debian apt, ``up`` refused by its preflight with exit 2).
@@ -29,6 +30,8 @@ collect_ignore = ["planted"]  # suites the test pods run, not tests of this tier
 KUBECONFIG_ENV = "FLOE_TEST_REALCLUSTER_KUBECONFIG"
 KEEP_ENV = "FLOE_TEST_KEEP_CLUSTER"
 UP_TIMEOUT = 3600  # a cold build of Kubernetes on 2 cores
+# scripts/images build's NAME=ref lines of the full profile's service images
+FULL_PROFILE_IMAGES = ("CUBE", "SEAWEEDFS", "CATALOG")
 
 
 def _script(name: str, *args: str, timeout: float, env: dict[str, str] | None = None):
@@ -88,7 +91,10 @@ def real_cluster() -> Iterator[Any]:
         if images.returncode != 0:
             pytest.fail(f"scripts/images build failed with exit {images.returncode}")
         refs = _last_values(images.stdout)
-        built = RealCluster(kubeconfig, refs["RUNNER"], refs["PLATFORM"], refs["POSTGRESQL"])
+        services = {name: refs[name] for name in FULL_PROFILE_IMAGES}
+        built = RealCluster(
+            kubeconfig, refs["RUNNER"], refs["PLATFORM"], refs["POSTGRESQL"], services
+        )
         loaded = _script(
             "k8s-local",
             "load",
@@ -104,3 +110,19 @@ def real_cluster() -> Iterator[Any]:
     finally:
         if started and not os.environ.get(KEEP_ENV):
             _script("k8s-local", "down", timeout=600)
+
+
+@pytest.fixture(scope="session")
+def full_profile(real_cluster: Any) -> Any:
+    """The cluster with the full profile's service images (Cube, SeaweedFS, the catalog)
+    imported too: loaded once, only by the sessions whose tests install the full profile."""
+    loaded = _script(
+        "k8s-local",
+        "load",
+        *real_cluster.services.values(),
+        timeout=1200,
+        env={"KUBECONFIG": str(real_cluster.kubeconfig)},
+    )
+    if loaded.returncode != 0:
+        pytest.fail(f"scripts/k8s-local load failed with exit {loaded.returncode}")
+    return real_cluster

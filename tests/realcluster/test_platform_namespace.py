@@ -22,8 +22,8 @@ from harness.realcluster import (
     floe_test,
     installed_platform,
     kubectl,
-    seed_job,
 )
+from harness.seedjob import apply_and_follow, job_condition, seed_job
 
 PLANTED = "tests/realcluster/planted"
 RESTRICTED_POD = {
@@ -119,60 +119,21 @@ def test_restricted_admission_rejects_a_privileged_pod(
     assert "privileged" in made.stderr
 
 
-def _apply_and_follow(cluster: RealCluster, namespace: str, text: str) -> str:
-    kc, job = cluster.kubeconfig, "job/floe-integration-tests"
-    kubectl(kc, "-n", namespace, "delete", job, "--ignore-not-found", "--wait")
-    applied = kubectl(kc, "apply", "-f", "-", stdin=text)
-    assert applied.returncode == 0, applied.stderr
-
-    def started() -> bool:  # kubectl logs refuses a container still being created
-        pods = kubectl(kc, "-n", namespace, "get", "pods", "-l", "job-name=floe-integration-tests",
-                       "-o", "json")  # fmt: skip
-        if pods.returncode != 0:
-            return False
-        items = json.loads(pods.stdout).get("items") or []
-        return any(i["status"].get("phase") in ("Running", "Succeeded", "Failed") for i in items)
-
-    wait_for(started, timeout=120, interval=0.5, description="the seed Job's pod to start")
-    followed = kubectl(
-        kc, "-n", namespace, "logs", "-f", job, "--pod-running-timeout=120s", timeout=600
-    )
-    assert followed.returncode == 0, followed.stderr
-    return followed.stdout
-
-
-def _job_condition(cluster: RealCluster, namespace: str) -> str:
-    def finished() -> str | None:
-        got = kubectl(
-            cluster.kubeconfig,
-            "-n",
-            namespace,
-            "get",
-            "job",
-            "floe-integration-tests",
-            "-o",
-            "json",
-        )
-        for condition in json.loads(got.stdout).get("status", {}).get("conditions") or []:
-            if condition["type"] in ("Complete", "Failed") and condition["status"] == "True":
-                return str(condition["type"])
-        return None
-
-    return wait_for(finished, timeout=60, interval=0.5, description="the Job to finish")
-
-
 def test_seed_flow_kubectl_apply_then_logs_and_the_job_fails_when_a_test_fails(
     real_cluster: RealCluster, platform: str
 ) -> None:
-    log = _apply_and_follow(real_cluster, platform, seed_job(platform, real_cluster.runner))
+    tier = "integration"
+    log = apply_and_follow(
+        real_cluster, platform, tier, seed_job(platform, real_cluster.runner, tier)
+    )
     assert " passed" in log
     assert "floe-test: shard 0 done" in log
-    assert _job_condition(real_cluster, platform) == "Complete"
-    red = seed_job(platform, real_cluster.runner, f"{PLANTED}/test_fails.py")
-    log = _apply_and_follow(real_cluster, platform, red)
+    assert job_condition(real_cluster, platform, tier) == "Complete"
+    red = seed_job(platform, real_cluster.runner, tier, f"{PLANTED}/test_fails.py")
+    log = apply_and_follow(real_cluster, platform, tier, red)
     assert "planted failure" in log
     assert "1 failed, 1 passed" in log
-    assert _job_condition(real_cluster, platform) == "Failed"
+    assert job_condition(real_cluster, platform, tier) == "Failed"
 
 
 @pytest.mark.parametrize("shards", [1, 2])

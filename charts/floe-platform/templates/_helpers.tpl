@@ -13,6 +13,21 @@ namespace): Services are named exactly by their key in .Values.services (the con
 {{- if eq (include "floe.profile" .) "full" -}}true{{- end -}}
 {{- end -}}
 
+{{/* "true" when the contract's polaris Service is Apache Polaris itself (catalog.implementation);
+"" when Iceberg's REST catalog server stands in for it. */}}
+{{- define "floe.polaris" -}}
+{{- if eq (.Values.catalog.implementation | default "polaris") "polaris" -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Iceberg REST API's base URL inside the namespace: Polaris serves it under /api/catalog,
+Iceberg's REST catalog server at its root. Args: $ (root). */}}
+{{- define "floe.catalogPath" -}}
+{{- if include "floe.polaris" . -}}/api/catalog{{- end -}}
+{{- end -}}
+{{- define "floe.catalogUri" -}}
+http://{{ include "floe.address" (dict "root" . "service" "polaris" "port" "http") }}{{ include "floe.catalogPath" . }}
+{{- end -}}
+
 {{/* app.kubernetes.io/component value of each workload. */}}
 {{- define "floe.componentOf" -}}
 {{- $roles := dict
@@ -110,7 +125,8 @@ ports:
 {{ .service }}:{{ include "floe.port" . }}
 {{- end -}}
 
-{{/* A ClusterIP Service for a contract entry. Args: dict "root" $ "name" <service>. */}}
+{{/* A ClusterIP Service for a contract entry. Args: dict "root" $ "name" <service>
+["targets" <port name -> the container port name serving it; default: the same name>]. */}}
 {{- define "floe.service" -}}
 apiVersion: v1
 kind: Service
@@ -127,7 +143,7 @@ spec:
   {{- range (index .root.Values.services .name).ports }}
     - name: {{ .name }}
       port: {{ .port }}
-      targetPort: {{ .name }}
+      targetPort: {{ index ($.targets | default dict) .name | default .name }}
       protocol: TCP
   {{- end }}
 {{- end -}}

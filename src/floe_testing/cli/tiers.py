@@ -45,6 +45,7 @@ def tiers() -> None:
             env = "\n".join(  # one name a line: the table stays narrow enough for a CI log
                 [e for e in (service.host_env, *(p.env for p in service.ports)) if e]
                 + [s.env + " (secret)" for s in service.secrets]
+                + [s.env + " (setting)" for s in service.settings]
             )
             table.add_row(
                 profile.name if index == 0 else "", service.name, ports, env, service.local.value

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from floe_testing.config.models import FloeTestConfig, LocalMode, SecretRef, Service
+from floe_testing.config.models import FloeTestConfig, LocalMode, SecretRef, Service, SettingRef
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ def cluster_env(services: Iterable[Service], namespace: str) -> list[EnvVar]:
 
 def secret_refs(services: Iterable[Service]) -> list[SecretRef]:
     return [ref for service in services for ref in service.secrets]
+
+
+def setting_refs(services: Iterable[Service]) -> list[SettingRef]:
+    return [ref for service in services for ref in service.settings]
 
 
 def needs_cluster(services: Iterable[Service]) -> list[Service]:

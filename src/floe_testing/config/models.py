@@ -68,6 +68,19 @@ class SecretRef(_Model):
     key: str
 
 
+class SettingRef(_Model):
+    """An environment variable a test reads, filled from a key of a ConfigMap the chart writes
+    (optional: a platform without it leaves the variable unset, and the test's default holds).
+    How to talk to a service when that depends on the deployment, not on the test: e.g. the
+    catalog's API path, which differs between Polaris and Iceberg's REST catalog server."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=_kebab)
+
+    env: str
+    config_map: str
+    key: str
+
+
 class Service(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=_kebab)
 
@@ -78,6 +91,7 @@ class Service(_Model):
     ports: tuple[Port, ...] = ()
     health: HealthCheck | None = None
     secrets: tuple[SecretRef, ...] = ()
+    settings: tuple[SettingRef, ...] = ()
     local: LocalMode = LocalMode.CLUSTER
 
     @model_validator(mode="after")

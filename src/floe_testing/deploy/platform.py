@@ -15,6 +15,7 @@ from floe_testing.deploy.chart.engine import RELEASE
 from floe_testing.deploy.readiness import wait_platform_ready
 from floe_testing.deploy.release import Release, observe
 from floe_testing.jobs.classify import Judge, Settings
+from floe_testing.pytest_plugin.markers import STAND_IN, STAND_IN_REASON
 from floe_testing.tools.helm import Helm, find_helm
 
 if TYPE_CHECKING:
@@ -57,6 +58,10 @@ class Platform:
             f"{', '.join(p.name for p in self.release.values_files)}; "
             f"watching the platform's pods"
         )
+        if self.release.values.get("profile") == "full":
+            implementation = self.release.catalog_implementation()
+            if implementation == STAND_IN:
+                ui.info(STAND_IN_REASON)
         judge = Judge(Settings.from_env())
         judge.remember(observe(self.client, self.namespace).pods)  # an upgrade's namespace
         self.installed = True

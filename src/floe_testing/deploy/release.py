@@ -93,17 +93,24 @@ class Release:
             }
         return cls(chart, (values_file, *extra), values)
 
-    def pod_security_level(self) -> str:
-        """``podSecurity.level`` after values.yaml, the values files and the overrides."""
+    def merged_values(self) -> dict[str, Any]:
+        """values.yaml, the values files and the overrides, merged as Helm merges them."""
         merged: dict[str, Any] = {}
         for path in (self.chart / "values.yaml", *self.values_files):
             if path.is_file():
                 merged = merge_values(
                     merged, yaml.safe_load(path.read_text(encoding="utf-8")) or {}
                 )
-        merged = merge_values(merged, self.values)
-        level = (merged.get("podSecurity") or {}).get("level", "restricted")
+        return merge_values(merged, self.values)
+
+    def pod_security_level(self) -> str:
+        """``podSecurity.level`` after values.yaml, the values files and the overrides."""
+        level = (self.merged_values().get("podSecurity") or {}).get("level", "restricted")
         return str(level)
+
+    def catalog_implementation(self) -> str:
+        """``catalog.implementation``: polaris, or iceberg-rest (Iceberg's REST catalog server)."""
+        return str((self.merged_values().get("catalog") or {}).get("implementation", "polaris"))
 
     def install(self, helm: Helm, namespace: str) -> Install:
         return helm.upgrade_install(

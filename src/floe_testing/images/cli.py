@@ -3,8 +3,9 @@
 ``build`` prints progress on stderr and, as its last two stdout lines, ``RUNNER=<ref>`` and
 ``PLATFORM=<ref>`` (content tags, as the kind backend computes them) for other scripts to
 read: ``eval "$(scripts/images build | tail -2)"``; without a registry (the local base) the
-line before them is ``POSTGRESQL=<ref>`` (docker/postgresql.Dockerfile, for
-values-k8s-local.yaml).
+lines before them name the images values-k8s-local.yaml uses, by their stable local names:
+``CUBE=``, ``SEAWEEDFS=``, ``CATALOG=`` (the full profile's services,
+``floe_testing.images.services``) and ``POSTGRESQL=`` (docker/postgresql.Dockerfile).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from floe_testing.core.errors import (
 )
 from floe_testing.images import build as images
 from floe_testing.images.base import ensure_local_base
+from floe_testing.images.services import BuiltService, build_service_images
 from floe_testing.tools.docker import ContainerEngine
 
 
@@ -36,7 +38,7 @@ def build(docker: ContainerEngine, root: Path, upstream: bool = False) -> list[i
     build_args = None
     if not upstream:
         build_args = ensure_local_base(docker, pins.load(root), say).build_args()
-    log_dir = cache_root() / "images" / "logs"
+    log_dir = _log_dir()
     built = images.build_images(
         docker, root, images.IMAGES, build_args=build_args, log_dir=log_dir, say=say
     )
@@ -58,6 +60,21 @@ def build(docker: ContainerEngine, root: Path, upstream: bool = False) -> list[i
     return built
 
 
+def _log_dir() -> Path:
+    return cache_root() / "images" / "logs"
+
+
+def build_services(docker: ContainerEngine, root: Path) -> list[BuiltService]:
+    """The full profile's service images FROM the local base (made when missing)."""
+    found = pins.load(root)
+    base = ensure_local_base(docker, found, say).build_args()
+    built = build_service_images(docker, root, base, found, say, log_dir=_log_dir())
+    for image in built:
+        state = "built" if image.built else "up to date"
+        say(f"{image.image.spec.role}: {image.ref} as {image.local} ({state})")
+    return built
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scripts/images",
@@ -65,7 +82,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         epilog="example: scripts/images build | tail -2   # RUNNER=... PLATFORM=...",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="local base images, then the runner and platform images")
+    b = sub.add_parser(
+        "build",
+        help="local base images, the full profile's service images (Cube, SeaweedFS, the "
+        "catalog), PostgreSQL, then the runner and platform images",
+    )
     b.add_argument(
         "--upstream",
         action="store_true",
@@ -89,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         engine = ContainerEngine.local_docker()  # raises, with the next step, when it is not up
         if args.command == "build":
             by_name = {image.spec.name: image.ref for image in build(engine, root, args.upstream)}
+            if not args.upstream:  # the upstream service images come from their registries
+                for service in build_services(engine, root):
+                    print(f"{service.image.output}={service.local}")
             if images.POSTGRESQL.name in by_name:
                 print(f"POSTGRESQL={pins.load(root)['LOCAL_POSTGRESQL_IMAGE']}")
             print(f"RUNNER={by_name[images.RUNNER.name]}")

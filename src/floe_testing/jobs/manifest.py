@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from floe_testing.config import labels
-from floe_testing.config.contract import cluster_env, secret_refs
+from floe_testing.config.contract import cluster_env, secret_refs, setting_refs
 from floe_testing.protocol.shards import ENV_DURATIONS
 
 if TYPE_CHECKING:
@@ -151,6 +151,15 @@ def _env(spec: JobSpec) -> list[dict[str, Any]]:
             "valueFrom": {"secretKeyRef": {"name": ref.secret, "key": ref.key}},
         }
         for ref in secret_refs(spec.services)
+    ]
+    env += [
+        {
+            "name": ref.env,
+            "valueFrom": {
+                "configMapKeyRef": {"name": ref.config_map, "key": ref.key, "optional": True}
+            },
+        }
+        for ref in setting_refs(spec.services)
     ]
     env += [{"name": name, "value": value} for name, value in spec.settings]
     env += [

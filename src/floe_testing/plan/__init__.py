@@ -150,6 +150,7 @@ def build_plan(
             service.host_env,
             *(p.env for p in service.ports),
             *(s.env for s in service.secrets),
+            *(s.env for s in service.settings),
         )
         if name
     }

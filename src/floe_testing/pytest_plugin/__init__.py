@@ -43,6 +43,7 @@ __all__ = [
 
 _STARTED = pytest.StashKey[float]()
 _ATTACHED = pytest.StashKey[bool]()
+_STAND_IN_DROPPED = pytest.StashKey[int]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +88,21 @@ def pytest_configure(config: pytest.Config) -> None:
     source = source_from_env()
     if source is not None:
         config.pluginmanager.register(FailureLogs(source), "floe-failure-logs")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the shard plugin splits what is left
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    dropped = markers.stand_in_deselected(items, os.environ.get(markers.CATALOG_IMPLEMENTATION_ENV))
+    config.stash[_STAND_IN_DROPPED] = len(dropped)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> list[str]:
+    dropped = config.stash.get(_STAND_IN_DROPPED, 0)
+    if not dropped:
+        return []
+    return [f"floe-test: deselected {dropped} test(s): {markers.STAND_IN_REASON}"]
 
 
 class FailureLogs:

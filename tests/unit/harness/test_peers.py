@@ -22,11 +22,11 @@ from harness.peers import (
     render,
     rows,
 )
-from harness.realcluster import seed_job
+from harness.seedjob import seed_job
 
 
 def test_the_hook_pod_has_the_seed_jobs_pod_spec() -> None:
-    seed = seed_job("peers-x", "runner:1", "tests/realcluster/planted/test_fails.py")
+    seed = seed_job("peers-x", "runner:1", suite="tests/realcluster/planted/test_fails.py")
     job = next(d for d in yaml.safe_load_all(seed) if d["kind"] == "Job")
     pod = hook_pod(seed)
     assert pod["spec"] == job["spec"]["template"]["spec"]

@@ -96,8 +96,25 @@ def test_env_comes_from_the_contract_with_cluster_dns_and_secret_refs() -> None:
     values = {e["name"]: e.get("value") for e in env}
     assert values["DAGSTER_HOST"] == "dagster-webserver.floe-test-x.svc.cluster.local"
     assert values["POLARIS_PORT"] == "8181"
-    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env if "valueFrom" in e}
-    assert refs["POLARIS_CLIENT_SECRET"] == {"name": "polaris-credentials", "key": "client-secret"}
+    refs = {e["name"]: e["valueFrom"] for e in env if "valueFrom" in e}
+    assert refs["POLARIS_CLIENT_SECRET"] == {
+        "secretKeyRef": {"name": "polaris-credentials", "key": "client-secret"}
+    }
+
+
+def test_catalog_settings_come_from_the_charts_config_map_and_may_be_absent() -> None:
+    env = job_manifest(_spec("e2e"))["spec"]["template"]["spec"]["containers"][0]["env"]
+    refs = {e["name"]: e["valueFrom"] for e in env if "valueFrom" in e}
+    for name, key in (
+        ("POLARIS_API_PATH", "api-path"),
+        ("FLOE_TEST_CATALOG_AUTH", "auth"),
+        ("FLOE_CATALOG_IMPLEMENTATION", "implementation"),
+    ):
+        assert refs[name] == {
+            "configMapKeyRef": {"name": "catalog-client", "key": key, "optional": True}
+        }
+    minimal = job_manifest(_spec("integration"))["spec"]["template"]["spec"]["containers"][0]
+    assert not any("configMapKeyRef" in e.get("valueFrom", {}) for e in minimal["env"])
 
 
 def test_namespace_names_fit_a_dns_label_and_keep_the_run_id() -> None:

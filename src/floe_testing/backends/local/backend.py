@@ -307,6 +307,9 @@ class LocalBackend(Backend):
             hosts = {s.name: self.layout.host for s in served}
             env.update({e.name: e.value for e in endpoint_env(served, hosts, ports)})
             env[LOG_DIR_ENV] = str(self.layout.log_dir)
+        if any(s.name == "polaris" for s in plan.services):
+            # known before start-up (pytest collects, and deselects, while the platform starts)
+            env[polaris.IMPLEMENTATION_ENV] = polaris.IMPLEMENTATION
         env.update(plan.settings)
         env[GATE_ENV] = str(self.gate)
         env[EMBEDDED_ENV] = ",".join(s.name for s in plan.services if s.local is LocalMode.EMBEDDED)
@@ -319,20 +322,13 @@ class LocalBackend(Backend):
         argv = [
             sys.executable, "-m", "pytest", plan.suite_arg,
             f"--junitxml={plan.junit_path}", "-o", f"junit_suite_name={plan.tier.name}",
-            *self._deselect(plan), *plan.pytest_args,
+            *plan.pytest_args,
         ]  # fmt: skip
         ui.console.file.flush()
         # its own process group: a terminal's Ctrl-C reaches floe-test only, which then stops
         # pytest once, quietly (SIGTERM; the plugin ends the session in one line, JUnit kept)
         env = {**self.test_environment(plan), STOP_ENV: "1"}
         self.pytest = subprocess.Popen(argv, cwd=plan.project.root, env=env, process_group=0)
-
-    @staticmethod
-    def _deselect(plan: RunPlan) -> list[str]:
-        """Tests the local stand-ins cannot answer (they run on kind and cluster)."""
-        if any(s.name == "polaris" for s in plan.services):
-            return ["-m", f"not {polaris.DESELECT_MARKER}"]
-        return []
 
     def run_tests(self, plan: RunPlan, ui: Ui) -> TestOutcome:
         if self.early_status is not None:  # it already ended, during start-up

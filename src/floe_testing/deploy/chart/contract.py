@@ -86,6 +86,7 @@ def service_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
         if not backends:
             problems.append(f"Service {service.name}: selector {selector} matches no pod template")
         rendered_ports = {p.get("name"): p for p in manifest["spec"].get("ports", [])}
+        contract_ports = {p.name: p.port for p in service.ports}
         for port in service.ports:
             found = rendered_ports.get(port.name)
             if found is None or int(found["port"]) != port.port:
@@ -95,9 +96,12 @@ def service_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
                 )
                 continue
             target = found.get("targetPort", found["port"])
+            # a port may be served by another contract port of the same Service (Iceberg's REST
+            # server answers the management port's health on its REST port)
+            wanted = contract_ports.get(target, port.port) if isinstance(target, str) else None
             for ports in backends:
                 number = ports.get(target) if isinstance(target, str) else int(target)
-                if number is None or (isinstance(target, str) and number != port.port):
+                if number is None or (isinstance(target, str) and number != wanted):
                     problems.append(
                         f"Service {service.name}: targetPort {target!r} is not container port "
                         f"{port.port} of the selected pods"
@@ -106,7 +110,8 @@ def service_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
 
 
 def secret_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
-    """Each Secret key the contract names exists; no ConfigMap carries a secret key's name."""
+    """Each Secret and ConfigMap key the contract names exists; no ConfigMap carries a
+    secret's value."""
     problems: list[str] = []
     refs = [ref for s in config.profile_services(rendered.profile) for ref in s.secrets]
     for ref in refs:
@@ -115,6 +120,12 @@ def secret_problems(rendered: Rendered, config: FloeTestConfig) -> list[str]:
             problems.append(f"Secret {ref.secret}: not rendered (needed for {ref.env})")
         elif ref.key not in (secret.get("data") or {}) | (secret.get("stringData") or {}):
             problems.append(f"Secret {ref.secret}: no key {ref.key} (needed for {ref.env})")
+    for setting in (ref for s in config.profile_services(rendered.profile) for ref in s.settings):
+        config_map = rendered.get("ConfigMap", setting.config_map)
+        if config_map is None or setting.key not in (config_map.get("data") or {}):
+            problems.append(
+                f"ConfigMap {setting.config_map}: no key {setting.key} (needed for {setting.env})"
+            )
     secrets = _secret_values(rendered)
     for config_map in rendered.of_kind("ConfigMap"):
         for key, value in (config_map.get("data") or {}).items():

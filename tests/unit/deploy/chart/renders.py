@@ -27,3 +27,10 @@ def rendered(profile: str, values_file: str = "values-test.yaml", *sets: str) ->
     """values.yaml is the chart's default, so it is passed as no file at all."""
     files = [] if values_file == "values.yaml" else [CHART / values_file]
     return render(profile, files, list(sets), namespace=NAMESPACE, chart=CHART)
+
+
+@cache
+def rendered_with(profile: str, values_files: tuple[str, ...], *sets: str) -> Rendered:
+    """Several values files layered in order (e.g. values-test.yaml, values-k8s-local.yaml)."""
+    files = [CHART / name for name in values_files]
+    return render(profile, files, list(sets), namespace=NAMESPACE, chart=CHART)
