@@ -80,7 +80,7 @@ def suite_on_running_platform(tier_name: str, results: Path) -> tuple[float, flo
         begin = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "pytest", tier.path, "-q", "-p", "no:cacheprovider",
-             *backend._deselect(plan)],
+             *plan.pytest_args],
             cwd=ROOT,
             env=env,
             check=True,
