@@ -108,8 +108,14 @@ class KindBackend(Backend):
             ui.info(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'cached'})")
         self._timed(ui, "cluster ready", cluster.wait_ready)
         refs = [i.ref for i in self.images] + list(self.chart_images.load)
+        if self.chart_images.load:
+            ui.info(
+                f"the chart's images from {tools.engine.name}: {', '.join(self.chart_images.load)}"
+            )
         if self.chart_images.pulled:
-            ui.info(f"the node pulls {', '.join(self.chart_images.pulled)} (not in the engine)")
+            ui.info(
+                f"the node pulls {', '.join(self.chart_images.pulled)} (not in {tools.engine.name})"
+            )
         given = plan.cluster.image
         if given and tools.engine.image_exists(given):
             refs.append(given)  # --image of the engine's store: the nodes need it too

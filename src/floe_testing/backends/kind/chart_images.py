@@ -51,7 +51,9 @@ def split_chart_images(
     """``images`` (ref -> pull policy, ``Release.images()``) minus ``skip`` (the images the run
     builds and loads anyway), split into loaded and pulled; raises UsageError naming every
     local-only image the engine lacks."""
-    load, pulled, missing = [], [], []
+    load: list[str] = []
+    pulled: list[str] = []
+    missing: list[str] = []
     for ref in sorted(set(images) - skip):
         if have(ref):
             (pulled if images[ref] == "Always" else load).append(ref)
