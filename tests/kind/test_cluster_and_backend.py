@@ -1,5 +1,5 @@
-"""``floe-test cluster up/down`` and ``floe-test run integration --backend kind`` on a real Kind
-cluster: created once, reused (never recreated) by a second ``up`` and by the runs, and deleted
+"""``floe-test cluster up/down`` and ``floe-test run integration|e2e --backend kind`` on a real
+Kind cluster: created once, reused (never recreated) by a second ``up`` and by the runs, and deleted
 by ``cluster down`` without leaving a container, network or volume behind."""
 
 from __future__ import annotations

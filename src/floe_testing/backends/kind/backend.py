@@ -1,10 +1,11 @@
 """Kind backend: an ephemeral (or reused) Kind cluster, the project's images, the chart, Jobs.
 
-What is Kind's own: preflight, cluster up (or reuse) while both images build, loading the
-images into the nodes, and deleting the cluster if this run created it (unless ``--keep`` or
-``--reuse-cluster``). Everything after — the run's namespace, ``helm upgrade --install``
-watched with fail-fast, the Job run, diagnostics, uninstall and namespace deletion — is the
-cluster backend driven against the private kubeconfig, with the images just built.
+What is Kind's own: preflight, cluster up (or reuse) while both images build, loading them
+and the chart's images the engine has (``chart_images``) into the nodes, and deleting the
+cluster if this run created it (unless ``--keep`` or ``--reuse-cluster``). Everything after —
+the run's namespace, ``helm upgrade --install`` watched with fail-fast, the Job run,
+diagnostics, uninstall and namespace deletion — is the cluster backend driven against the
+private kubeconfig, with the images just built.
 """
 
 from __future__ import annotations
