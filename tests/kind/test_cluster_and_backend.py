@@ -1,5 +1,5 @@
-"""``floe-test cluster up/down`` and ``floe-test run integration --backend kind`` on a real Kind
-cluster: created once, reused (never recreated) by a second ``up`` and by the runs, and deleted
+"""``floe-test cluster up/down`` and ``floe-test run integration|e2e --backend kind`` on a real
+Kind cluster: created once, reused (never recreated) by a second ``up`` and by the runs, and deleted
 by ``cluster down`` without leaving a container, network or volume behind."""
 
 from __future__ import annotations
@@ -10,11 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from junitparser import JUnitXml
 
 from floe_testing.core.polling import wait_for
 from harness.kind import CLUSTER, NODE, KindMachine, node_volumes
 
 UNLOADED = "floe-local/never-built:missing"
+E2E_TESTS = 18  # tests/e2e without the 2 polaris_only ones
+TOTALS = ("tests", "failures", "errors", "skipped")
+STAND_IN = "deselected 2 test(s): the catalog is Iceberg's REST catalog server"
+LOCAL_SERVICE_IMAGES = (  # values-kind-local.yaml's (pins/versions.env LOCAL_*_IMAGE)
+    "floe-local/postgresql:15-bookworm",
+    "floe-local/seaweedfs:4.48",
+    "floe-local/iceberg-rest:1.10.1",
+    "floe-local/cube:0.35.81",
+)
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +110,43 @@ def test_integration_tier_runs_as_jobs_on_the_reused_cluster(
     assert node is not None
     assert node["Id"] == created["Id"]
     assert kind_machine.clusters() == [CLUSTER]
+
+
+def test_e2e_tier_runs_the_full_profile_on_the_reused_cluster(
+    kind_machine: KindMachine, created: dict[str, Any], tmp_path: Path
+) -> None:
+    """The full profile from the images built here (the chart's ones loaded because
+    values-kind-local.yaml names them), every e2e scenario in one Job pod; only the
+    polaris_only tests are left out (Iceberg's REST catalog server stands in), and said so."""
+    results = tmp_path / "results"
+    run = kind_machine.floe_test(
+        "run",
+        "e2e",
+        "--backend",
+        "kind",
+        "--reuse-cluster",
+        "--values",
+        "values-kind-local.yaml",
+        "--shards",
+        "1",
+        "--results-dir",
+        str(results),
+        timeout=1500,
+    )
+    output = " ".join(run.stderr.split())
+    assert run.returncode == 0, run.stderr[-4000:]
+    suites = list(JUnitXml.fromfile(str(results / "e2e" / "junit.xml")))
+    totals = [sum(int(getattr(s, key) or 0) for s in suites) for key in TOTALS]
+    assert totals == [E2E_TESTS, 0, 0, 0]  # tests, failures, errors, skipped
+    assert "the tests marked polaris_only do not run here" in output  # said on the host
+    shard_log = (results / "e2e" / "logs" / "shard-0.log").read_text()
+    assert STAND_IN in shard_log  # and in the pod's pytest output
+    loaded = ", ".join(sorted(LOCAL_SERVICE_IMAGES))  # named by values-kind-local.yaml
+    assert f"the chart's images from docker: {loaded}" in output
+    assert "the node pulls" not in output
+    node = kind_machine.node()
+    assert node is not None
+    assert node["Id"] == created["Id"]  # reused, not recreated
 
 
 def test_pods_resolve_cluster_names_and_docker_names_through_coredns(

@@ -15,10 +15,15 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from floe_testing.core.errors import InfrastructureError, UsageError
-from floe_testing.deploy.chart.engine import CHART_NAME, RELEASE, profile_values
+from floe_testing.deploy.chart.engine import (
+    CHART_NAME,
+    DEFAULT_NAMESPACE,
+    RELEASE,
+    profile_values,
+)
 from floe_testing.deploy.readiness import Snapshot
 from floe_testing.plan import RunPlan
-from floe_testing.tools.helm import Helm, Install, merge_values
+from floe_testing.tools.helm import Helm, Install, merge_values, render_chart
 
 if TYPE_CHECKING:
     from lightkube import Client
@@ -111,6 +116,24 @@ class Release:
     def catalog_implementation(self) -> str:
         """``catalog.implementation``: polaris, or iceberg-rest (Iceberg's REST catalog server)."""
         return str((self.merged_values().get("catalog") or {}).get("implementation", "polaris"))
+
+    def images(self, namespace: str = DEFAULT_NAMESPACE) -> dict[str, str]:
+        """Every image the release's pods run (hooks and init containers included) -> its pull
+        policy, from an offline render with these values: what a node without a registry
+        must be given."""
+        from floe_testing.deploy.chart.engine import parse_manifests
+        from floe_testing.deploy.chart.security import pod_templates
+
+        values: dict[str, Any] = {}
+        for path in self.values_files:
+            values = merge_values(values, yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        documents = render_chart(self.chart, merge_values(values, self.values), RELEASE, namespace)
+        manifests, _ = parse_manifests(documents)
+        return {
+            container["image"]: str(container.get("imagePullPolicy") or "")
+            for pod in pod_templates(manifests)
+            for _, container in pod.containers()
+        }
 
     def install(self, helm: Helm, namespace: str) -> Install:
         return helm.upgrade_install(

@@ -154,3 +154,37 @@ def test_keep_leaves_cluster_and_release(
     assert standins.clusters() == ["floe-dev"]
     assert "floe-test cluster down" in output
     assert "export KUBECONFIG=" in output
+
+
+LOCAL_POSTGRESQL = "floe-local/postgresql:15-bookworm"  # what values-kind-local.yaml names
+
+
+def test_the_chart_images_the_values_name_are_loaded_when_the_engine_has_them(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
+    (standins.home / "images.txt").write_text(LOCAL_POSTGRESQL + "\n")  # scripts/images build
+    code, output, _ = _run(
+        standins, emulated, suite, tmp_path, "--values", "values-kind-local.yaml"
+    )
+    assert code == 0, output
+    loads = [c[3] for c in standins.calls("kind") if c[1] == "load"]
+    assert LOCAL_POSTGRESQL in loads
+    assert {r.split(":")[0] for r in loads} == {
+        "floe-test-runner",
+        "floe-platform",
+        "floe-local/postgresql",
+    }
+
+
+def test_a_local_image_the_values_name_and_the_engine_lacks_stops_before_anything_starts(
+    standins: StandIns, emulated: Any, suite: Path, tmp_path: Path
+) -> None:
+    code, output, _ = _run(
+        standins, emulated, suite, tmp_path, "--values", "values-kind-local.yaml"
+    )
+    assert code == 2, output
+    assert f"{LOCAL_POSTGRESQL} (LOCAL_POSTGRESQL_IMAGE in pins/versions.env)" in output
+    assert "scripts/images build" in output
+    steps = _steps(standins)
+    assert "kind create" not in steps
+    assert "docker build" not in steps

@@ -105,3 +105,21 @@ def test_a_tier_without_a_profile_has_nothing_to_install() -> None:
     with pytest.raises(UsageError) as caught:
         Release.for_plan(_plan("unit"))
     assert caught.value.hint == "pick a profile with --profile"
+
+
+def test_images_are_what_the_rendered_pods_run_with_their_pull_policy() -> None:
+    """The images a node must be given: every pod's (hook and init containers included)."""
+    plan = dataclasses.replace(
+        _plan("e2e"),
+        cluster=ClusterOptions(values_files=(Path("values-kind-local.yaml"),)),
+    )
+    images = Release.for_plan(plan, "floe-platform:git-abc").images()
+    assert images == {
+        "floe-platform:git-abc": "IfNotPresent",  # Dagster's three and the bootstrap hook
+        "floe-local/postgresql:15-bookworm": "IfNotPresent",
+        "floe-local/seaweedfs:4.48": "IfNotPresent",
+        "floe-local/iceberg-rest:1.10.1": "IfNotPresent",
+        "floe-local/cube:0.35.81": "IfNotPresent",
+    }
+    upstream = Release.for_plan(_plan("integration"), "floe-platform:git-abc").images()
+    assert set(upstream) == {"floe-platform:git-abc", "docker.io/library/postgres:16.9-alpine"}

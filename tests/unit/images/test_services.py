@@ -144,8 +144,9 @@ def test_images_run_as_the_uids_the_chart_gives_them() -> None:
         assert (int(uid[0]), int(gid[0])) == (ids["runAsUser"], ids["runAsGroup"]), name
 
 
-def test_values_k8s_local_names_the_stable_local_images() -> None:
-    values = yaml.safe_load((REPO / "charts/floe-platform/values-k8s-local.yaml").read_text())
+@pytest.mark.parametrize("values_file", ["values-k8s-local.yaml", "values-kind-local.yaml"])
+def test_local_values_name_the_stable_local_images(values_file: str) -> None:
+    values = yaml.safe_load((REPO / "charts/floe-platform" / values_file).read_text())
     named = {
         "LOCAL_CUBE_IMAGE": values["cube"]["image"],
         "LOCAL_SEAWEEDFS_IMAGE": values["seaweedfs"]["image"],

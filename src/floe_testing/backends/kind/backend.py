@@ -1,10 +1,11 @@
 """Kind backend: an ephemeral (or reused) Kind cluster, the project's images, the chart, Jobs.
 
-What is Kind's own: preflight, cluster up (or reuse) while both images build, loading the
-images into the nodes, and deleting the cluster if this run created it (unless ``--keep`` or
-``--reuse-cluster``). Everything after — the run's namespace, ``helm upgrade --install``
-watched with fail-fast, the Job run, diagnostics, uninstall and namespace deletion — is the
-cluster backend driven against the private kubeconfig, with the images just built.
+What is Kind's own: preflight, cluster up (or reuse) while both images build, loading them
+and the chart's images the engine has (``chart_images``) into the nodes, and deleting the
+cluster if this run created it (unless ``--keep`` or ``--reuse-cluster``). Everything after —
+the run's namespace, ``helm upgrade --install`` watched with fail-fast, the Job run,
+diagnostics, uninstall and namespace deletion — is the cluster backend driven against the
+private kubeconfig, with the images just built.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypeVar
 
 from floe_testing.backends.base import Availability, Backend, TestOutcome
+from floe_testing.backends.kind.chart_images import ChartImages
 from floe_testing.core.errors import FloeTestError, InfrastructureError, UsageError
 from floe_testing.core.ui import Ui
 from floe_testing.plan import RunPlan
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from floe_testing.backends.kind.cluster import KindCluster
     from floe_testing.backends.kind.preflight import Toolchain
     from floe_testing.images.build import BuiltImage
+    from floe_testing.tools.docker import ContainerEngine
 
 T = TypeVar("T")
 AVAILABILITY_TIMEOUT = 2.0
@@ -42,6 +45,7 @@ class KindBackend(Backend):
         self.cluster: KindCluster | None = None
         self.cluster_existed = True
         self.images: list[BuiltImage] = []
+        self.chart_images = ChartImages(load=(), pulled=())
         self.inner: ClusterBackend | None = None
         self.inner_plan: RunPlan | None = None
         self.steps: dict[str, float] = {}
@@ -64,12 +68,7 @@ class KindBackend(Backend):
                 f"the {plan.tier.name} tier has no platform profile to deploy",
                 "run it with --backend local, or pick a profile with --profile",
             )
-        from floe_testing.backends.kind.preflight import preflight
-        from floe_testing.deploy.release import Release
-
-        if plan.cluster.install:
-            Release.for_plan(plan)  # the chart and the tier's values file exist
-        self.tools = preflight(plan)
+        self._preflight(plan)
 
     # --- start platform ---------------------------------------------------------------
 
@@ -109,7 +108,15 @@ class KindBackend(Backend):
         for image in self.images:
             ui.info(f"{image.spec.role}: {image.ref} ({'built' if image.built else 'cached'})")
         self._timed(ui, "cluster ready", cluster.wait_ready)
-        refs = [i.ref for i in self.images] + _local_base_images(tools.engine, plan)
+        refs = [i.ref for i in self.images] + list(self.chart_images.load)
+        if self.chart_images.load:
+            ui.info(
+                f"the chart's images from {tools.engine.name}: {', '.join(self.chart_images.load)}"
+            )
+        if self.chart_images.pulled:
+            ui.info(
+                f"the node pulls {', '.join(self.chart_images.pulled)} (not in {tools.engine.name})"
+            )
         given = plan.cluster.image
         if given and tools.engine.image_exists(given):
             refs.append(given)  # --image of the engine's store: the nodes need it too
@@ -154,7 +161,8 @@ class KindBackend(Backend):
                 exc.hint = (
                     f"the node has no image {image} and cannot pull it: build it, then "
                     f"`kind load docker-image {image} --name {self.cluster.name}` "
-                    "(floe-test loads the images it builds, and --image when the engine has it)"
+                    "(floe-test loads the images it builds, the chart's images the engine has, "
+                    "and --image when the engine has it)"
                 )
             raise
 
@@ -223,13 +231,18 @@ class KindBackend(Backend):
     # --- helpers ------------------------------------------------------------------------
 
     def _preflight(self, plan: RunPlan) -> Toolchain:
+        """Tools, engine and resources; then, when the chart is installed, which of its
+        images the node gets from the engine (a local-only one missing is exit 2 here,
+        before any cluster or build starts)."""
         from floe_testing.backends.kind.preflight import preflight
         from floe_testing.deploy.release import Release
 
         if plan.cluster.install:
             Release.for_plan(plan)  # the chart and the tier's values file exist
-        self.tools = preflight(plan)
-        return self.tools
+        tools = self.tools = preflight(plan)
+        if plan.cluster.install:
+            self.chart_images = _chart_images(tools.engine, plan)
+        return tools
 
     def _image_ref(self, name: str) -> str | None:
         return next((i.ref for i in self.images if i.spec.name == name), None)
@@ -244,25 +257,30 @@ class KindBackend(Backend):
             ui.info(f"{step}: {self.steps[step]:.1f}s")
 
 
-def _local_base_images(engine: object, plan: RunPlan) -> list[str]:
-    """Without a registry (``FLOE_TEST_BASE=local``) the chart's PostgreSQL comes from the
-    image ``scripts/images build`` makes (``values-kind-local.yaml`` names it): load it too."""
-    import os
-
+def _chart_images(engine: ContainerEngine, plan: RunPlan) -> ChartImages:
+    """The chart rendered with the run's values and the platform image this run builds (its
+    content tag is known before the build), split by ``chart_images.split_chart_images``."""
+    from floe_testing.backends.kind.chart_images import local_only, split_chart_images
     from floe_testing.config import pins
-    from floe_testing.images.base import BASE_ENV
-    from floe_testing.tools.docker import ContainerEngine
+    from floe_testing.deploy.release import Release
+    from floe_testing.images import build as images
 
-    if os.environ.get(BASE_ENV) != "local":
-        return []
-    ref = pins.load(plan.project.root)["LOCAL_POSTGRESQL_IMAGE"]
-    assert isinstance(engine, ContainerEngine)
-    if not engine.image_exists(ref):
-        raise UsageError(
-            f"{BASE_ENV}=local, and the local PostgreSQL image {ref} is not built",
-            "build it: scripts/images build",
-        )
-    return [ref]
+    root = plan.project.root
+    platform = images.PLATFORM.ref(
+        images.content_tag(root, images.PLATFORM.paths), images.registry()
+    )
+    try:
+        local = local_only(pins.load(root))
+    except UsageError:  # a checkout without pins/versions.env builds no local images
+        local = {}
+    return split_chart_images(
+        Release.for_plan(plan, platform).images(),
+        engine.image_exists,
+        local,
+        skip=frozenset({platform}),
+        engine=engine.name,
+        values_files=tuple(str(path) for path in plan.cluster.values_files),
+    )
 
 
 def _both(up: Future[bool], built: Future[list[BuiltImage]]) -> list[BuiltImage]:

@@ -19,6 +19,7 @@ from .renders import CHART, NAMESPACE, rendered, rendered_with
 
 IMPLEMENTATIONS = ("polaris", "iceberg-rest")
 K8S_LOCAL = ("values-test.yaml", "values-k8s-local.yaml")
+KIND_LOCAL = ("values-test.yaml", "values-kind-local.yaml")
 
 
 def _full(implementation: str, *sets: str) -> Rendered:
@@ -174,8 +175,11 @@ def test_k8s_local_maps_every_upstream_image_to_a_local_one() -> None:
     assert result.get("ConfigMap", "catalog-client")["data"]["implementation"] == "iceberg-rest"
 
 
-def test_k8s_local_cube_copies_the_mart_instead_of_downloading_httpfs() -> None:
-    result = rendered_with("full", K8S_LOCAL)
+@pytest.mark.parametrize("layers", [K8S_LOCAL, KIND_LOCAL], ids=["k8s-local", "kind-local"])
+def test_local_cube_copies_the_mart_instead_of_downloading_httpfs(
+    layers: tuple[str, ...],
+) -> None:
+    result = rendered_with("full", layers)
     for name in ("cube", "cube-refresh-worker"):
         env = _env(result.get("Deployment", name))
         assert env["FLOE_CUBE_MART"] == "s3://floe/cube/daily_revenue_by_segment.parquet"
@@ -185,6 +189,64 @@ def test_k8s_local_cube_copies_the_mart_instead_of_downloading_httpfs() -> None:
     httpfs = _env(rendered("full", "values-test.yaml").get("Deployment", "cube"))
     assert httpfs["CUBEJS_DB_DUCKDB_EXTENSIONS"] == "httpfs"
     assert "FLOE_CUBE_MART_COPY" not in httpfs
+
+
+# --- Kind without a registry: values-kind-local.yaml over values-test.yaml -----------------
+
+
+def test_kind_local_values_pass_the_schema_lint_and_every_check(config: FloeTestConfig) -> None:
+    validate_values(read_values_file(CHART / "values-kind-local.yaml"), chart=CHART)
+    report = lint([CHART / name for name in KIND_LOCAL], strict=True, chart=CHART)
+    assert report.errors == [], report.messages
+    assert report.warnings == [], report.messages
+    assert _problems(rendered_with("full", KIND_LOCAL), config) == []
+
+
+def _images(result: Rendered) -> set[str]:
+    return {
+        c["image"] for pod in security.pod_templates(result.manifests) for _, c in pod.containers()
+    }
+
+
+@pytest.mark.parametrize("profile", ["minimal", "full"])
+def test_kind_local_maps_the_images_as_k8s_local_does_and_keeps_kind_storage(
+    profile: str,
+) -> None:
+    kind, k8s = rendered_with(profile, KIND_LOCAL), rendered_with(profile, K8S_LOCAL)
+    assert _images(kind) == _images(k8s)
+    assert all(i.startswith(("floe-local/", "ghcr.io/floe/floe-platform:")) for i in _images(kind))
+    pulls = {
+        c["imagePullPolicy"]
+        for pod in security.pod_templates(kind.manifests)
+        for _, c in pod.containers()
+    }
+    assert pulls == {"IfNotPresent"}  # side-loaded with `kind load`, as the runner and platform
+    if profile == "full":
+        catalog = kind.get("ConfigMap", "catalog-client")
+        assert catalog is not None
+        assert catalog["data"]["implementation"] == "iceberg-rest"
+    # persistence as values-test.yaml has it (the node's local-path provisioner binds claims)
+    claims = {name: m["spec"] for name, m in _claims(rendered(profile, "values-test.yaml")).items()}
+    assert claims
+    assert {name: m["spec"] for name, m in _claims(kind).items()} == claims
+    # Kind's CoreDNS listens on 53, as values-test.yaml's policy has it (k8s-local's on 1053)
+    dns = [p for p in kind.of_kind("NetworkPolicy") if p["metadata"]["name"] == "allow-dns"]
+    assert dns
+    assert dns == [
+        p
+        for p in rendered(profile).of_kind("NetworkPolicy")
+        if p["metadata"]["name"] == "allow-dns"
+    ]
+
+
+def _claims(result: Rendered) -> dict[str, Any]:
+    """Every PersistentVolumeClaim and StatefulSet claim template by name."""
+    found = {m["metadata"]["name"]: m for m in result.of_kind("PersistentVolumeClaim")}
+    for sts in result.of_kind("StatefulSet"):
+        found.update(
+            {t["metadata"]["name"]: t for t in sts["spec"].get("volumeClaimTemplates") or []}
+        )
+    return found
 
 
 def test_cube_js_is_mounted_apart_from_the_model_folder() -> None:
