@@ -19,7 +19,8 @@ from floe_testing.tools.processes import start_time
 
 @pytest.fixture
 def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    """A live process standing in for a kept service: it waits for a signal until killed."""
+    process = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
     yield process
     process.kill()
     process.wait()
