@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,24 +83,43 @@ class LocalRun:
         """Once the planted test has started (its marker file) and the platform runs, send
         ``signum`` to the run (``whole_group``: to its process group, as a terminal's Ctrl-C
         does); its output. The run is killed if it does not end in 60 s."""
+        started = False
         try:
+            # a run that ended before its test started (a service that would not come up)
+            # stops the wait at once; its output is the failure's message
             wait_for(
-                self.marker.exists,
+                lambda: self.marker.exists() or process.poll() is not None,
                 timeout=timeout,
                 interval=0.2,
                 description="the planted test to start",
             )
-            assert self.survivors(), "the platform should be running while the test blocks"
-            if whole_group:
-                os.killpg(process.pid, signum)
-            else:
-                process.send_signal(signum)
-            output, _ = process.communicate(timeout=60)
+            started = self.marker.exists() and process.poll() is None
+            if started:
+                assert self.survivors(), "the platform should be running while the test blocks"
+                if whole_group:
+                    os.killpg(process.pid, signum)
+                else:
+                    process.send_signal(signum)
+                output, _ = process.communicate(timeout=60)
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
+            if not started or process.poll() is None:
+                # the run's group and the platform it started: a child holding the pipe
+                # open would keep communicate() from ever returning
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                self.kill_survivors()
+                output, _ = process.communicate(timeout=60)
+                if not started:
+                    pytest.fail(
+                        f"the run ended or hung before its planted test started "
+                        f"(exit {process.returncode}); its output:\n{output}"
+                    )
         return output
+
+    def kill_survivors(self) -> None:
+        for line in self.survivors():
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(int(line.split()[0])).kill()
 
     def survivors(self) -> list[str]:
         """Processes whose environment or command line points into this run's TMPDIR."""
@@ -123,9 +143,7 @@ def local_run(tmp_path: Path) -> Iterator[LocalRun]:
     run.tmp.mkdir()
     yield run
     # never leak processes into the rest of the session, whatever the test asserted
-    for line in run.survivors():
-        with contextlib.suppress(psutil.Error):
-            psutil.Process(int(line.split()[0])).kill()
+    run.kill_survivors()
 
 
 def write_suite(directory: Path, body: str) -> Path:
