@@ -32,7 +32,7 @@ FULL_SERVICES = {
     "dagster-webserver", "dagster-daemon", "dagster-user-code", "postgresql",
     "polaris", "seaweedfs", "cube",
 }  # fmt: skip
-SOAK = "100s"  # long enough for an iteration to start after the one the deletion hits
+SOAK = "110s"  # a third iteration starts after the one the deletion may hit (~40 s each)
 
 
 def _records(history: Path) -> list[dict[str, Any]]:

@@ -50,3 +50,23 @@ def test_no_restart_finding_without_growth_or_with_one_sample() -> None:
 def test_restarted_adds_container_restarts_and_replaced_pods() -> None:
     assert restarted({"restarts": 2.0, "replaced": 1.0, "memory_bytes": 5.0}) == 3.0
     assert restarted({}) == 0.0
+
+
+def test_the_soak_follows_graphql_and_cube_latency_across_iterations() -> None:
+    from typing import Any, cast
+
+    from floe_testing.report.cases import Case
+    from floe_testing.staging.soak import SoakPhase
+
+    soak = SoakPhase(duration=1.0, max_failures=0, history=cast(Any, None))
+    for p95 in (0.1, 0.2):
+        cases = [
+            Case("test_graphql", "passed", 1.0, metrics={"graphql_p95_seconds": p95}),
+            Case("test_cube", "passed", 1.0, metrics={"cube_query_p95_seconds": p95 * 2}),
+        ]
+        soak._sample({"cube": {"restarts": 0.0, "replaced": float(p95 > 0.1)}}, cases)
+    assert soak.latency == {
+        "graphql_p95_seconds": [0.1, 0.2],
+        "cube_query_p95_seconds": [0.2, 0.4],
+    }
+    assert soak.restarts == [{"cube": 0.0}, {"cube": 1.0}]
