@@ -1,5 +1,6 @@
 """What a user feels, against the baseline in the history: the pipeline's wall time and
-throughput at the tier's scale, and GraphQL latency while several clients use the API.
+throughput at the tier's scale, GraphQL latency while several clients use the API, and (on
+the full profile) Cube query latency over the mart that pipeline run published.
 
 The measurements go into the JUnit (and so the history) as ``floe_metric.*`` properties;
 a value worse than the baseline by more than the tolerance fails with both numbers.
@@ -7,6 +8,7 @@ a value worse than the baseline by more than the tolerance fails with both numbe
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -18,6 +20,7 @@ import pytest
 from floe_demo.data import expected_row_counts
 from floe_testing.clients.dagster import DagsterClient
 from floe_testing.config.endpoints import resolve
+from floe_testing.pytest_plugin.cube import API_SECRET_ENV, CubeClient
 from floe_testing.staging import perf
 
 # slack: changes smaller than these are scheduling noise, not something a user feels
@@ -25,28 +28,49 @@ PIPELINE_SECONDS = perf.Metric("pipeline_seconds", "s", slack=2.0)
 ROWS_PER_SECOND = perf.Metric("rows_per_second", "rows/s", higher_is_better=True)
 P50 = perf.Metric("graphql_p50_seconds", "s", slack=0.025)
 P95 = perf.Metric("graphql_p95_seconds", "s", slack=0.05)
+CUBE_P50 = perf.Metric("cube_query_p50_seconds", "s", slack=0.05)
+CUBE_P95 = perf.Metric("cube_query_p95_seconds", "s", slack=0.1)
+# what a dashboard asks of the mart: revenue per customer segment
+CUBE_QUERY = {"measures": ["revenue.total"], "dimensions": ["revenue.segment"]}
 Recorder = Callable[[str, object], None]
+PUBLISHED, CUBE_EXPORT = "published_daily_revenue", "cube_mart_export"  # full profile only
 
 
-def _launch_at_scale(client: DagsterClient, knobs: Any) -> tuple[str, str, float]:
+def _expected_rows(scale: int, *, full: bool) -> dict[str, int]:
+    """The generator's row counts; on the full profile the pipeline also publishes the mart
+    to the catalog and exports it for Cube, each with the mart's rows."""
+    expected = expected_row_counts(scale=scale)
+    if full:
+        mart = expected["daily_revenue_by_segment"]
+        expected |= {PUBLISHED: mart, CUBE_EXPORT: mart}
+    return expected
+
+
+@pytest.fixture(scope="session")
+def run_at_scale(dagster_client: DagsterClient, knobs: Any) -> tuple[str, str, float]:
+    """One pipeline run at the tier's scale (run id, status, seconds), shared by the tests
+    that measure it and the one that queries what it published."""
     config = {"resources": {"demo_data": {"config": {"scale": knobs.scale}}}}
     start = time.perf_counter()
-    run_id = client.launch_job(knobs.pipeline_job, run_config=config)
-    status = client.wait_for_run(run_id, timeout=knobs("RUN_TIMEOUT", 900))
+    run_id = dagster_client.launch_job(knobs.pipeline_job, run_config=config)
+    status = dagster_client.wait_for_run(run_id, timeout=knobs("RUN_TIMEOUT", 900))
     return run_id, status, time.perf_counter() - start
 
 
 @pytest.mark.requirement("FLOE-STG-002", "FLOE-STG-004")
 def test_pipeline_at_scale(
-    dagster_client: DagsterClient, knobs: Any, record_property: Recorder
+    dagster_client: DagsterClient,
+    knobs: Any,
+    record_property: Recorder,
+    run_at_scale: tuple[str, str, float],
 ) -> None:
-    run_id, status, seconds = _launch_at_scale(dagster_client, knobs)
+    run_id, status, seconds = run_at_scale
     assert status == "SUCCESS", dagster_client.run_failure_messages(run_id)
     reported = {
         asset: int(meta["row_count"])
         for asset, meta in dagster_client.materializations(run_id).items()
     }
-    assert reported == expected_row_counts(scale=knobs.scale)
+    assert reported == _expected_rows(knobs.scale, full=PUBLISHED in reported)
     checks = dagster_client.asset_check_results(run_id)
     assert checks
     assert all(check.passed for check in checks), [c for c in checks if not c.passed]
@@ -80,5 +104,44 @@ def test_graphql_latency_under_concurrent_clients(knobs: Any, record_property: R
     problems = [
         perf.record_and_compare(record_property, P50, cuts[49]),
         perf.record_and_compare(record_property, P95, cuts[94]),
+    ]
+    assert not any(problems), "; ".join(p for p in problems if p)
+
+
+def _cube_latencies(client: CubeClient, requests: int) -> list[float]:
+    samples = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        assert client.load(CUBE_QUERY)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+@pytest.mark.requirement("FLOE-STG-005")
+@pytest.mark.skipif(
+    not os.environ.get(API_SECRET_ENV),
+    reason=f"no Cube in this profile ({API_SECRET_ENV} is not set: the full profile sets it)",
+)
+def test_cube_query_latency_under_concurrent_clients(
+    cube_client: CubeClient,
+    knobs: Any,
+    record_property: Recorder,
+    run_at_scale: tuple[str, str, float],
+) -> None:
+    assert run_at_scale[1] == "SUCCESS", f"run {run_at_scale[0]}: nothing published to query"
+    clients, requests = int(knobs("CUBE_CLIENTS", 4)), int(knobs("CUBE_REQUESTS", 10))
+    secret = os.environ[API_SECRET_ENV]
+
+    def one_client(_: int) -> list[float]:
+        with CubeClient(cube_client.base_url, secret) as client:
+            return _cube_latencies(client, requests)
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        samples = [s for run in pool.map(one_client, range(clients)) for s in run]
+    assert len(samples) == clients * requests
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    problems = [
+        perf.record_and_compare(record_property, CUBE_P50, cuts[49]),
+        perf.record_and_compare(record_property, CUBE_P95, cuts[94]),
     ]
     assert not any(problems), "; ".join(p for p in problems if p)

@@ -25,7 +25,8 @@ from floe_testing.report.cases import Case, read_cases
 from floe_testing.report.junit import merge
 from floe_testing.staging import drift
 
-LATENCY_METRIC = "graphql_p95_seconds"
+# the latency series the drift detectors watch (the Cube one only on the full profile)
+LATENCY_METRICS = ("graphql_p95_seconds", "cube_query_p95_seconds")
 MIB = 1024 * 1024
 
 
@@ -40,7 +41,7 @@ class SoakPhase:
     latency: dict[str, list[float]] = field(default_factory=dict)
     findings: list[str] = field(default_factory=list)
     last_resources: dict[str, dict[str, float]] = field(default_factory=dict)
-    restarts: list[float] = field(default_factory=list)
+    restarts: list[dict[str, float]] = field(default_factory=list)  # per sample, per service
 
     def __call__(self, plan: RunPlan, backend: Backend, ui: Ui) -> TestOutcome:
         from floe_testing.run.pipeline import verdict_of
@@ -101,17 +102,17 @@ class SoakPhase:
 
     def _sample(self, resources: dict[str, dict[str, float]], cases: list[Case]) -> None:
         self.last_resources = resources
-        restarts = sum(values.get("restarts", 0.0) for values in resources.values())
-        self.restarts.append(restarts)
+        self.restarts.append({service: restarted(values) for service, values in resources.items()})
         for service, values in resources.items():
             if "rss_bytes" in values:
                 self.memory.setdefault(service, []).append(values["rss_bytes"])
             elif "memory_bytes" in values:
                 self.memory.setdefault(service, []).append(values["memory_bytes"])
         for case in cases:
-            value = case.metrics.get(LATENCY_METRIC)
-            if value is not None:
-                self.latency.setdefault(LATENCY_METRIC, []).append(float(value))
+            for metric in LATENCY_METRICS:
+                value = case.metrics.get(metric)
+                if value is not None:
+                    self.latency.setdefault(metric, []).append(float(value))
 
     def _line(self, verdict: str, seconds: float, resources: dict[str, dict[str, float]]) -> str:
         return f"soak iteration {self.iterations}: {verdict} in {seconds:.1f}s · " + usage_text(
@@ -120,11 +121,9 @@ class SoakPhase:
 
     def _outcome(self, plan: RunPlan) -> TestOutcome:
         self.findings = drift.findings(self.memory, self.latency, plan.settings)
-        restarted = self.restarts[-1] - self.restarts[0] if self.restarts else 0.0
-        if restarted > 0:
-            self.findings.append(
-                f"restarts: platform containers restarted {restarted:.0f} times during the soak"
-            )
+        finding = restart_finding(self.restarts)
+        if finding:
+            self.findings.append(finding)
         problems = list(self.findings)
         if self.failures:
             problems.insert(0, f"{self.failures} of {self.iterations} iterations failed")
@@ -133,6 +132,27 @@ class SoakPhase:
             return TestOutcome(1, f"{summary}; " + "; ".join(problems))
         note = f" ({problems[0]}, within --max-failures {self.max_failures})" if problems else ""
         return TestOutcome(0, f"{summary}, no drift{note}")
+
+
+def restarted(values: dict[str, float]) -> float:
+    """A service's restarts so far: its containers' restarts and its pods replaced (a deleted
+    pod's successor starts at restartCount 0, so only its new UID tells)."""
+    return values.get("restarts", 0.0) + values.get("replaced", 0.0)
+
+
+def restart_finding(samples: list[dict[str, float]]) -> str | None:
+    """The services that restarted between the first and the last sample, named."""
+    if len(samples) < 2:
+        return None
+    first, last = samples[0], samples[-1]
+    grew = {s: last[s] - first.get(s, 0.0) for s in last if last[s] > first.get(s, 0.0)}
+    if not grew:
+        return None
+    named = ", ".join(f"{service} {count:.0f}" for service, count in sorted(grew.items()))
+    return (
+        f"restarts: platform services restarted during the soak ({named}; container restarts "
+        "and replaced pods)"
+    )
 
 
 def usage_text(resources: dict[str, dict[str, float]]) -> str:
@@ -144,7 +164,10 @@ def usage_text(resources: dict[str, dict[str, float]]) -> str:
         text = name if memory is None else f"{name} {memory / MIB:.0f} MiB"
         measured = measured or memory is not None
         if "restarts" in values:
-            text += f" ({values['restarts']:.0f} restarts)"
+            text += f" ({values['restarts']:.0f} restarts"
+            if values.get("replaced"):
+                text += f", {values['replaced']:.0f} pods replaced"
+            text += ")"
         parts.append(text)
     if resources and not measured:
         parts.append("memory not measured (no metrics API: metrics-server is not installed)")

@@ -23,6 +23,7 @@ from floe_testing.core.ui import Ui
 from floe_testing.plan import RunPlan
 
 if TYPE_CHECKING:
+    from floe_testing.backends.cluster.replacements import PodReplacements
     from floe_testing.deploy.platform import Platform
     from floe_testing.deploy.release import Release
     from floe_testing.jobs.manifest import JobSpec
@@ -77,6 +78,7 @@ class ClusterBackend(Backend):
         self.verdict_detail = ""
         self.last_exit: float | None = None
         self.phases: dict[str, float] = {}  # written to <results>/cluster-phases.json
+        self.replacements: PodReplacements | None = None  # the soak's pod UIDs, once sampled
 
     @classmethod
     def availability(cls) -> Availability:
@@ -296,12 +298,16 @@ class ClusterBackend(Backend):
             self.kube = None
 
     def resource_usage(self, plan: RunPlan) -> dict[str, dict[str, float]]:
-        """Restarts per service and, with a metrics API, memory (soak samples)."""
+        """Restarts and replaced pods per service and, with a metrics API, memory (soak
+        samples; the first sample is the reference for replaced pods)."""
         if self.kube is None or not self.namespace:
             return {}
+        from floe_testing.backends.cluster.replacements import PodReplacements
         from floe_testing.backends.cluster.resources import platform_usage
 
-        return platform_usage(self.kube, self.namespace)
+        if self.replacements is None:
+            self.replacements = PodReplacements()
+        return platform_usage(self.kube, self.namespace, self.replacements)
 
     def keep_instructions(self, plan: RunPlan) -> str:
         from floe_testing.deploy.platform import uninstall_command

@@ -1,8 +1,9 @@
 """Resource use of the platform's pods, for soak samples on the cluster backend.
 
 Per service (the pods' ``app.kubernetes.io/name``, the contract's service name): container
-restarts from the pod status, and memory from the metrics API (``metrics.k8s.io``, served
-by metrics-server) when the cluster has one. The test-runner's own pods are left out.
+restarts from the pod status, pods replaced since the first sample (``replaced``, by pod UID:
+replacements.py), and memory from the metrics API (``metrics.k8s.io``, served by
+metrics-server) when the cluster has one. The test-runner's own pods are left out.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from floe_testing.backends.cluster.replacements import PodReplacements
 from floe_testing.config import labels
 from floe_testing.tools.kube import Kube
 
@@ -61,8 +63,19 @@ def _pod_metrics(kube: Kube, namespace: str) -> list[dict[str, Any]]:
     return items
 
 
-def platform_usage(kube: Kube, namespace: str) -> dict[str, dict[str, float]]:
-    usage = restarts(kube.list("Pod", namespace))
+def add_replaced(usage: dict[str, dict[str, float]], replaced: dict[str, float]) -> None:
+    """``replaced`` per service; a service whose every pod is gone still shows up."""
+    for service, count in replaced.items():
+        usage.setdefault(service, {"restarts": 0.0})["replaced"] = count
+
+
+def platform_usage(
+    kube: Kube, namespace: str, replacements: PodReplacements | None = None
+) -> dict[str, dict[str, float]]:
+    pods = kube.list("Pod", namespace)
+    usage = restarts(pods)
+    if replacements is not None:
+        add_replaced(usage, replacements.observe(pods))
     with contextlib.suppress(Exception):  # no metrics-server: restarts only
         add_memory(usage, _pod_metrics(kube, namespace))
     return usage

@@ -309,3 +309,48 @@ def test_data_services_admit_the_pods_that_read_or_write_data() -> None:
         assert not connection_allowed(policies, pod, External("151.101.1.1"), 443), pod.name
         elsewhere = Pod("server", "other", {"app": "server"}, {"http": 8080})
         assert not connection_allowed(policies, pod, elsewhere, 8080), pod.name
+
+
+# --- the staging tier on scripts/k8s-local: values-k8s-local-staging.yaml -------------------
+
+K8S_LOCAL_STAGING = (
+    "values-staging.yaml",
+    "values-k8s-local.yaml",
+    "values-k8s-local-staging.yaml",
+)
+NODE_CPU_BUDGET = 0.75  # of the node's 2 cores, for the platform: the rest is the node's own
+
+
+def _containers(result: Rendered) -> dict[str, dict[str, Any]]:
+    return {
+        f"{m['metadata']['name']}/{c['name']}": c
+        for m in result.manifests
+        if m["kind"] in ("Deployment", "StatefulSet")
+        for c in m["spec"]["template"]["spec"]["containers"]
+    }
+
+
+def test_k8s_local_staging_values_pass_the_schema_lint_and_every_check(
+    config: FloeTestConfig,
+) -> None:
+    validate_values(read_values_file(CHART / "values-k8s-local-staging.yaml"), chart=CHART)
+    report = lint([CHART / name for name in K8S_LOCAL_STAGING], strict=True, chart=CHART)
+    assert report.errors == [], report.messages
+    assert _problems(rendered_with("full", K8S_LOCAL_STAGING), config) == []
+
+
+def test_k8s_local_staging_shrinks_only_the_requests_and_keeps_the_catalog_on_a_claim() -> None:
+    from lightkube.utils.quantity import parse_quantity
+
+    staging = _containers(rendered_with("full", K8S_LOCAL_STAGING[:2]))
+    here = _containers(rendered_with("full", K8S_LOCAL_STAGING))
+    assert set(here) == set(staging)
+    requested = sum(parse_quantity(c["resources"]["requests"]["cpu"]) for c in here.values())
+    assert requested <= NODE_CPU_BUDGET, requested
+    assert sum(parse_quantity(c["resources"]["requests"]["cpu"]) for c in staging.values()) > 1
+    for name, container in here.items():  # limits and probes stay staging's
+        assert container["resources"]["limits"] == staging[name]["resources"]["limits"], name
+        assert container.get("readinessProbe") == staging[name].get("readinessProbe"), name
+    manifests = rendered_with("full", K8S_LOCAL_STAGING).manifests
+    claims = {m["metadata"]["name"] for m in manifests if m["kind"] == "PersistentVolumeClaim"}
+    assert "polaris-metastore" in claims
