@@ -8,8 +8,10 @@ claim), and soaks: the suite (pipeline at scale, GraphQL and Cube query latency,
 runs) repeats as one Job per iteration. Once the first iteration is in the history, the test
 deletes the S3 store's pod and the catalog's pod. Their controllers start new pods on the same
 claims: every object and every table that existed before the deletion is there afterwards, a
-later iteration passes, and the soak names both restarts (it counts replaced pods by UID, as a
-new pod starts at restartCount 0), which is a finding: the soak exits 1 for it.
+later iteration passes, and the soak reports both replaced pods (by UID: a successor starts at
+restartCount 0) and passes: a pod deleted, evicted or drained is the platform's weather, the
+iterations after it say whether the platform recovered; a container restart (a crash, an OOM
+kill) would be a finding that fails the soak (tests/unit/staging/test_soak_line.py).
 """
 
 from __future__ import annotations
@@ -99,8 +101,6 @@ def test_full_profile_staging_soak_keeps_the_data_of_deleted_pods(
     assert {"cube_query_p95_seconds", "graphql_p95_seconds", "pipeline_seconds"} <= measured
     whole = [r for r in _records(history) if r["kind"] == "run"]
     assert [(r["backend"], r["profile"]) for r in whole] == [("cluster", "full")]
-    assert run.exit_code == 1, run.output  # a restart in a soak is a finding
-    assert "restarts: platform services restarted during the soak (polaris 1, seaweedfs 1;" in (
-        run.output
-    )
+    assert run.exit_code == 0, run.output  # recovered: a replaced pod is reported, not failed
+    assert "pods replaced during the soak (polaris 1, seaweedfs 1)" in run.output
     assert run_namespaces(kc, PREFIX) == []

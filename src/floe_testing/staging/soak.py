@@ -42,6 +42,7 @@ class SoakPhase:
     findings: list[str] = field(default_factory=list)
     last_resources: dict[str, dict[str, float]] = field(default_factory=dict)
     restarts: list[dict[str, float]] = field(default_factory=list)  # per sample, per service
+    replaced: list[dict[str, float]] = field(default_factory=list)  # per sample, per service
 
     def __call__(self, plan: RunPlan, backend: Backend, ui: Ui) -> TestOutcome:
         from floe_testing.run.pipeline import verdict_of
@@ -102,7 +103,8 @@ class SoakPhase:
 
     def _sample(self, resources: dict[str, dict[str, float]], cases: list[Case]) -> None:
         self.last_resources = resources
-        self.restarts.append({service: restarted(values) for service, values in resources.items()})
+        self.restarts.append({s: values.get("restarts", 0.0) for s, values in resources.items()})
+        self.replaced.append({s: values.get("replaced", 0.0) for s, values in resources.items()})
         for service, values in resources.items():
             if "rss_bytes" in values:
                 self.memory.setdefault(service, []).append(values["rss_bytes"])
@@ -128,31 +130,46 @@ class SoakPhase:
         if self.failures:
             problems.insert(0, f"{self.failures} of {self.iterations} iterations failed")
         summary = f"soak: {self.iterations} iterations"
+        moved = replacement_note(self.replaced)
+        tail = f"; {moved}" if moved else ""
         if self.failures > self.max_failures or self.findings:
-            return TestOutcome(1, f"{summary}; " + "; ".join(problems))
+            return TestOutcome(1, f"{summary}; " + "; ".join(problems) + tail)
         note = f" ({problems[0]}, within --max-failures {self.max_failures})" if problems else ""
-        return TestOutcome(0, f"{summary}, no drift{note}")
+        return TestOutcome(0, f"{summary}, no drift{note}{tail}")
 
 
-def restarted(values: dict[str, float]) -> float:
-    """A service's restarts so far: its containers' restarts and its pods replaced (a deleted
-    pod's successor starts at restartCount 0, so only its new UID tells)."""
-    return values.get("restarts", 0.0) + values.get("replaced", 0.0)
-
-
-def restart_finding(samples: list[dict[str, float]]) -> str | None:
-    """The services that restarted between the first and the last sample, named."""
+def grown(samples: list[dict[str, float]]) -> str | None:
+    """The services whose count grew between the first and the last sample, named with the
+    growth (``polaris 1, seaweedfs 1``); None when none grew."""
     if len(samples) < 2:
         return None
     first, last = samples[0], samples[-1]
     grew = {s: last[s] - first.get(s, 0.0) for s in last if last[s] > first.get(s, 0.0)}
     if not grew:
         return None
-    named = ", ".join(f"{service} {count:.0f}" for service, count in sorted(grew.items()))
+    return ", ".join(f"{service} {count:.0f}" for service, count in sorted(grew.items()))
+
+
+def restart_finding(samples: list[dict[str, float]]) -> str | None:
+    """A finding (the soak fails): containers that restarted during the soak, which is a crash
+    or an OOM kill of the platform's own."""
+    named = grown(samples)
+    if named is None:
+        return None
     return (
-        f"restarts: platform services restarted during the soak ({named}; container restarts "
-        "and replaced pods)"
+        f"restarts: platform containers restarted during the soak ({named}; "
+        "`kubectl describe pod` gives the last state)"
     )
+
+
+def replacement_note(samples: list[dict[str, float]]) -> str | None:
+    """Reported, not a finding: pods replaced during the soak (deleted, evicted, rescheduled
+    by a drain or a rollout). A successor starts at restartCount 0, so only its new UID tells;
+    whether the platform recovered is for the iterations after it to say."""
+    named = grown(samples)
+    if named is None:
+        return None
+    return f"pods replaced during the soak ({named}): the iterations after them judge recovery"
 
 
 def usage_text(resources: dict[str, dict[str, float]]) -> str:

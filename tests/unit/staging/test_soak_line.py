@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from floe_testing.staging.soak import MIB, restart_finding, restarted, usage_text
+from floe_testing.staging.soak import MIB, replacement_note, restart_finding, usage_text
 
 
 def test_local_memory_is_shown_per_service() -> None:
@@ -37,19 +37,22 @@ def test_a_restart_finding_names_each_service_that_restarted() -> None:
         {"seaweedfs": 1.0, "polaris": 1.0, "cube": 1.0},
     ]
     assert restart_finding(samples) == (
-        "restarts: platform services restarted during the soak (polaris 1, seaweedfs 1; "
-        "container restarts and replaced pods)"
+        "restarts: platform containers restarted during the soak (polaris 1, seaweedfs 1; "
+        "`kubectl describe pod` gives the last state)"
     )
+
+
+def test_replaced_pods_are_a_note_naming_each_service() -> None:
+    samples = [{"seaweedfs": 0.0, "cube": 0.0}, {"seaweedfs": 2.0, "cube": 0.0}]
+    assert replacement_note(samples) == (
+        "pods replaced during the soak (seaweedfs 2): the iterations after them judge recovery"
+    )
+    assert replacement_note([{"cube": 1.0}, {"cube": 1.0}]) is None
 
 
 def test_no_restart_finding_without_growth_or_with_one_sample() -> None:
     assert restart_finding([{"cube": 2.0}, {"cube": 2.0}]) is None
     assert restart_finding([{"cube": 2.0}]) is None
-
-
-def test_restarted_adds_container_restarts_and_replaced_pods() -> None:
-    assert restarted({"restarts": 2.0, "replaced": 1.0, "memory_bytes": 5.0}) == 3.0
-    assert restarted({}) == 0.0
 
 
 def test_the_soak_follows_graphql_and_cube_latency_across_iterations() -> None:
@@ -69,4 +72,28 @@ def test_the_soak_follows_graphql_and_cube_latency_across_iterations() -> None:
         "graphql_p95_seconds": [0.1, 0.2],
         "cube_query_p95_seconds": [0.2, 0.4],
     }
-    assert soak.restarts == [{"cube": 0.0}, {"cube": 1.0}]
+    assert soak.restarts == [{"cube": 0.0}, {"cube": 0.0}]
+    assert soak.replaced == [{"cube": 0.0}, {"cube": 1.0}]
+
+
+def test_a_replaced_pod_is_reported_and_a_restarted_container_fails_the_soak() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from floe_testing.staging.soak import SoakPhase
+
+    plan = cast(Any, SimpleNamespace(settings={}))
+    moved = SoakPhase(duration=1.0, max_failures=1, history=cast(Any, None), iterations=3)
+    moved.failures = 1  # the iteration the deletion hit
+    moved._sample({"polaris": {"restarts": 0.0, "replaced": 0.0}}, [])
+    moved._sample({"polaris": {"restarts": 0.0, "replaced": 1.0}}, [])
+    outcome = moved._outcome(plan)
+    assert outcome.exit_status == 0, outcome
+    assert "pods replaced during the soak (polaris 1)" in outcome.detail
+
+    crashed = SoakPhase(duration=1.0, max_failures=1, history=cast(Any, None), iterations=3)
+    crashed._sample({"cube": {"restarts": 0.0, "replaced": 0.0}}, [])
+    crashed._sample({"cube": {"restarts": 1.0, "replaced": 0.0}}, [])
+    outcome = crashed._outcome(plan)
+    assert outcome.exit_status == 1, outcome
+    assert "platform containers restarted during the soak (cube 1;" in outcome.detail
