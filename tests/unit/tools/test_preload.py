@@ -103,7 +103,7 @@ def test_the_supervisor_reports_a_failed_preload_and_ends_what_it_forked(tmp_pat
     assert supervisor.dead() == []
     server = supervisor.preload_server
     assert server is not None
-    assert supervisor.stop_all(grace=5) == []  # SIGTERM was enough
+    assert supervisor.stop_all(grace=60) == []  # SIGTERM was enough (returns once all ended)
     assert service.popen.poll() == -signal.SIGTERM
     assert not psutil.pid_exists(service.pid)
     assert server.popen.poll() is not None

@@ -109,7 +109,7 @@ def test_a_kept_process_is_known_by_pid_and_start_time_and_its_groups_end_togeth
         assert not running(leaders[0].pid, started - 100)  # a reused pid is another process
         members = [pid for leader in leaders for pid in group_members(leader.pid)]
         assert len(members) == 4
-        assert stop_groups([leader.pid for leader in leaders], grace=10) == []
+        assert stop_groups([leader.pid for leader in leaders], grace=60) == []  # returns once gone
         for leader in leaders:
             leader.wait(timeout=10)
             assert group_members(leader.pid) == []
