@@ -100,10 +100,17 @@ def test_graphql_latency_under_concurrent_clients(knobs: Any, record_property: R
         runs = list(pool.map(lambda _: _client_latencies(url, requests), range(clients)))
     samples = [s for run in runs for s in run]
     assert len(samples) == clients * requests
+    _record_percentiles(record_property, samples, P50, P95)
+
+
+def _record_percentiles(
+    record: Recorder, samples: list[float], p50: perf.Metric, p95: perf.Metric
+) -> None:
+    """Record p50 and p95 of ``samples`` and compare them with the baseline."""
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     problems = [
-        perf.record_and_compare(record_property, P50, cuts[49]),
-        perf.record_and_compare(record_property, P95, cuts[94]),
+        perf.record_and_compare(record, p50, cuts[49]),
+        perf.record_and_compare(record, p95, cuts[94]),
     ]
     assert not any(problems), "; ".join(p for p in problems if p)
 
@@ -139,9 +146,4 @@ def test_cube_query_latency_under_concurrent_clients(
     with ThreadPoolExecutor(max_workers=clients) as pool:
         samples = [s for run in pool.map(one_client, range(clients)) for s in run]
     assert len(samples) == clients * requests
-    cuts = statistics.quantiles(samples, n=100, method="inclusive")
-    problems = [
-        perf.record_and_compare(record_property, CUBE_P50, cuts[49]),
-        perf.record_and_compare(record_property, CUBE_P95, cuts[94]),
-    ]
-    assert not any(problems), "; ".join(p for p in problems if p)
+    _record_percentiles(record_property, samples, CUBE_P50, CUBE_P95)
