@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
         image = Builder(ContainerEngine.local_docker(), kind, say).build(force=argv == ["--force"])
         verb = "built" if image.built else "up to date"
         say(f"{image.ref} {verb} in {time.monotonic() - started:.1f} s")
-        kubectl = gobuild.build_all(gobuild.KindVersions.pinned(), say)["kubectl"]
+        kubectl = gobuild.build_all(gobuild.KindVersions.pinned(), say, node_only=True)["kubectl"]
         print(f"KIND={kind.tool.path}")
         print(f"KUBECTL={kubectl}")
         print(f"KIND_NODE_IMAGE={image.ref}")

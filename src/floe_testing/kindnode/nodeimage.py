@@ -126,7 +126,7 @@ class Builder:
     # --- inputs -----------------------------------------------------------------------
 
     def plan(self) -> tuple[dict[str, Path], rootfs.Rootfs, rootfs.Rootfs, str]:
-        binaries = gobuild.build_all(self.versions, self.say)
+        binaries = gobuild.build_all(self.versions, self.say, node_only=True)
         node, net = rootfs.node_rootfs(self.pins), rootfs.net_rootfs(self.pins)
         wanted = sorted(
             (
