@@ -9,6 +9,7 @@ a value worse than the baseline by more than the tolerance fails with both numbe
 from __future__ import annotations
 
 import os
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -115,6 +116,18 @@ def _record_percentiles(
     assert not any(problems), "; ".join(p for p in problems if p)
 
 
+def _cube_deployed() -> bool:
+    """Cube is part of this platform: its API secret is set and its host resolves (a
+    minimal platform given the full profile's Secrets has no Cube Service)."""
+    if not os.environ.get(API_SECRET_ENV):
+        return False
+    try:
+        socket.getaddrinfo(os.environ.get("CUBE_HOST", "127.0.0.1"), None)
+    except OSError:
+        return False
+    return True
+
+
 def _cube_latencies(client: CubeClient, requests: int) -> list[float]:
     samples = []
     for _ in range(requests):
@@ -126,8 +139,8 @@ def _cube_latencies(client: CubeClient, requests: int) -> list[float]:
 
 @pytest.mark.requirement("FLOE-STG-005")
 @pytest.mark.skipif(
-    not os.environ.get(API_SECRET_ENV),
-    reason=f"no Cube in this profile ({API_SECRET_ENV} is not set: the full profile sets it)",
+    not _cube_deployed(),
+    reason=f"no Cube in this profile ({API_SECRET_ENV} unset, or no Service behind CUBE_HOST)",
 )
 def test_cube_query_latency_under_concurrent_clients(
     cube_client: CubeClient,
