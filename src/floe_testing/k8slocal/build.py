@@ -293,10 +293,18 @@ def build(layout: Layout, component: GoComponent, log: Callable[[str], None]) ->
     return seconds
 
 
-def build_all(layout: Layout, versions: Versions, log: Callable[[str], None]) -> dict[str, Path]:
-    """Every component built (or found in the cache); maps each binary name to its path."""
+def build_all(
+    layout: Layout,
+    versions: Versions,
+    log: Callable[[str], None],
+    leave_out: frozenset[str] = frozenset(),
+) -> dict[str, Path]:
+    """Every component (but those named in ``leave_out``) built or found in the cache; maps
+    each binary name to its path."""
     paths: dict[str, Path] = {}
     for component in components(versions):
+        if component.thing in leave_out:
+            continue
         build(layout, component, log)
         for output in component.outputs:
             paths[output] = bin_dir(layout, component) / output

@@ -124,13 +124,8 @@ def build_all(
     ``node_only``, what the node image needs (k8s-local's add-ons left out), so a cold machine
     gets to Kind sooner."""
     layout = layout or Layout.from_env()
-    paths: dict[str, Path] = {}
-    for component in gobuild.components(versions.k8s):
-        if node_only and component.thing in K8S_LOCAL_ONLY:
-            continue
-        gobuild.build(layout, component, log)
-        for output in component.outputs:
-            paths[output] = gobuild.bin_dir(layout, component) / output
+    leave_out = K8S_LOCAL_ONLY if node_only else frozenset()
+    paths = gobuild.build_all(layout, versions.k8s, log, leave_out)
     for component in components(versions):
         gobuild.build(layout, component, log)
         for output in component.outputs:
