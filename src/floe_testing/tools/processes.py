@@ -133,6 +133,13 @@ class ProcessSupervisor:
         self.processes.append(process)
         return process
 
+    def discard(self, process: ManagedProcess) -> None:
+        """Forget a process that ended (one started again in its place); its log stays."""
+        assert not process.alive(), f"{process.name} is still running"
+        self.processes.remove(process)
+        if process.log_file is not None:
+            process.log_file.close()
+
     def dead(self) -> list[ManagedProcess]:
         """Processes that ended, the preload server among them (it lives until ``stop_all``)."""
         watched = [*self.processes, *([self._preload_process] if self._preload_process else [])]

