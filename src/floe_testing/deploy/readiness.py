@@ -55,6 +55,31 @@ def check_once(snapshot: Snapshot, judge: Judge) -> list[str]:
     ]
 
 
+def unready_containers(pods: list[dict[str, Any]]) -> list[str]:
+    """Why each live pod is not ready, by container: its startup probe has not passed yet
+    (``started`` false while running), its readiness probe fails, or it waits (the reason)."""
+    found = []
+    for pod in pods:
+        meta, status = pod.get("metadata") or {}, pod.get("status") or {}
+        if meta.get("deletionTimestamp") or status.get("phase") in ("Succeeded", "Failed"):
+            continue
+        for container in status.get("containerStatuses") or []:
+            state = container.get("state") or {}
+            if container.get("ready"):
+                continue
+            if "running" in state:
+                why = "readiness probe failing" if container.get("started") else STARTUP_PENDING
+            elif "waiting" in state:
+                why = (state["waiting"] or {}).get("reason") or "waiting"
+            else:
+                why = "terminated"
+            found.append(f"{meta.get('name', '?')} ({container.get('name', '?')}: {why})")
+    return found
+
+
+STARTUP_PENDING = "startup probe not passed"
+
+
 def wait_platform_ready(
     observe: Callable[[], Snapshot],
     install: Install,
@@ -85,6 +110,7 @@ def wait_platform_ready(
         if not snapshot.workloads:
             pending.append("the chart's workloads to appear")
         state["pending"] = pending
+        state["unready"] = unready_containers(snapshot.pods)
         return not pending
 
     try:
@@ -97,11 +123,20 @@ def wait_platform_ready(
         )
     except WaitTimeout as exc:
         install.cancel()
+        unready = list(state.get("unready", []))
+        hint = "see diagnostics/ for pod logs and events; a slow image pull can need a longer "
+        hint += "--timeout"
+        if any(STARTUP_PENDING in line for line in unready):
+            hint = (
+                "the probes' failures are in diagnostics/events.txt; a probe that times out on "
+                "a busy node needs a longer timeoutSeconds or more CPU for its container "
+                "(values: the component's probes and resources)"
+            )
         raise InfrastructureError(
             f"the platform was not ready after {timeout:g}s; still waiting for: "
-            f"{', '.join(state['pending'])}",
-            "see diagnostics/ for pod logs and events; a slow image pull can need a longer "
-            "--timeout",
+            f"{', '.join(state['pending'])}"
+            + (f"; not ready: {', '.join(unready)}" if unready else ""),
+            hint,
             cause="platform-timeout",
         ) from exc
     except BaseException:

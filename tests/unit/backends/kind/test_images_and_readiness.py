@@ -219,3 +219,42 @@ def test_timeout_lists_what_was_pending() -> None:
         wait_platform_ready(lambda: Snapshot([], [NOT_READY]), install, timeout=0.05, interval=0.01)
     assert caught.value.cause == "platform-timeout"
     assert install.cancelled
+
+
+def _live_pod(name: str, **container: Any) -> dict[str, Any]:
+    return {
+        "metadata": {"name": name},
+        "status": {"phase": "Running", "containerStatuses": [{"name": "main", **container}]},
+    }
+
+
+def test_timeout_says_which_container_is_not_ready_and_why() -> None:
+    pods = [
+        _live_pod("daemon-1", ready=False, started=False, state={"running": {}}),
+        _live_pod("web-1", ready=False, started=True, state={"running": {}}),
+        _live_pod("cube-1", ready=False, state={"waiting": {"reason": "ContainerCreating"}}),
+        _live_pod("pg-0", ready=True, started=True, state={"running": {}}),
+        {"metadata": {"name": "hook-1"}, "status": {"phase": "Succeeded"}},
+    ]
+    install = FakeInstall(finished_after=0)
+    with pytest.raises(InfrastructureError) as caught:
+        wait_platform_ready(
+            lambda: Snapshot(pods, [NOT_READY]), install, timeout=0.05, interval=0.01
+        )
+    message = caught.value.message
+    assert message.endswith(
+        "still waiting for: Deployment/w; not ready: daemon-1 (main: startup probe not passed), "
+        "web-1 (main: readiness probe failing), cube-1 (main: ContainerCreating)"
+    )
+    assert "timeoutSeconds" in caught.value.hint
+    assert caught.value.cause == "platform-timeout"
+
+
+def test_timeout_without_a_pending_startup_probe_keeps_the_pull_hint() -> None:
+    pods = [_live_pod("cube-1", ready=False, state={"waiting": {"reason": "ContainerCreating"}})]
+    install = FakeInstall(finished_after=0)
+    with pytest.raises(InfrastructureError) as caught:
+        wait_platform_ready(
+            lambda: Snapshot(pods, [NOT_READY]), install, timeout=0.05, interval=0.01
+        )
+    assert "longer --timeout" in caught.value.hint
