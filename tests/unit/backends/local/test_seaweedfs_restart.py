@@ -22,7 +22,7 @@ TAKEN = (
 )
 # a stand-in weed: the first `failures` starts exit 1 printing `message`, later ones run
 FAKE_WEED = """
-import sys, time
+import sys, threading
 from pathlib import Path
 count = Path(sys.argv[1]); starts = int(count.read_text() or 0) + 1 if count.exists() else 1
 count.write_text(str(starts))
@@ -30,7 +30,7 @@ if starts <= int(sys.argv[2]):
     print(sys.argv[3], flush=True)
     sys.exit(1)
 Path(sys.argv[4]).write_text("up")
-time.sleep(60)
+threading.Event().wait()  # serves until the supervisor stops it
 """
 
 
